@@ -1,0 +1,283 @@
+//! The one place that answers "may this caller do this to this object?". Every handler
+//! asks it before reading or writing.
+//!
+//! An object of another organisation that the caller may not see answers 404, never 403,
+//! so that ids cannot be probed. 403 means: you may see this, but your role or your kind
+//! of organisation may not do that to it.
+
+use crate::auth::caller::Caller;
+use crate::domain::ids::OrganizationId;
+use crate::domain::user::Role;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    List,
+    Create,
+    Update,
+    Delete,
+}
+
+/// What is acted on, with the facts about it the rules need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// The collection of all organisations.
+    Organizations,
+    Organization(OrganizationId),
+    /// The users of one organisation (list/create) or one of them (read/update/delete).
+    Users {
+        organization_id: OrganizationId,
+    },
+    /// The API keys of one organisation, or one of them.
+    ApiKeys {
+        organization_id: OrganizationId,
+    },
+}
+
+/// Which organisations a list may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Only(OrganizationId),
+}
+
+pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<(), ApiError> {
+    use Action::*;
+    let own = |org: OrganizationId| caller.organization_id == org;
+    let operator_admin = caller.is_operator() && caller.role == Role::Admin;
+    let admin = caller.role == Role::Admin;
+    let human = caller.user_id().is_some();
+    let forbidden = |why: &str| Err(ApiError::Forbidden(why.to_owned()));
+
+    match resource {
+        Resource::Organizations => match action {
+            List => Ok(()),
+            Create if operator_admin && human => Ok(()),
+            _ => forbidden("only an operator administrator creates organisations"),
+        },
+        Resource::Organization(org) => {
+            if !own(org) && !caller.is_operator() {
+                return Err(ApiError::NotFound);
+            }
+            match action {
+                Read => Ok(()),
+                Update if human && (operator_admin || (own(org) && admin)) => Ok(()),
+                _ => forbidden(
+                    "only an administrator of the organisation or the operator changes it",
+                ),
+            }
+        }
+        Resource::Users { organization_id } => {
+            if !own(organization_id) && !caller.is_operator() {
+                return Err(ApiError::NotFound);
+            }
+            match action {
+                Read | List => Ok(()),
+                Create | Update | Delete
+                    if human && (operator_admin || (own(organization_id) && admin)) =>
+                {
+                    Ok(())
+                }
+                _ if !human => {
+                    forbidden("API keys cannot manage users; sign in as an administrator")
+                }
+                _ => forbidden("only an administrator of the organisation manages its users"),
+            }
+        }
+        Resource::ApiKeys { organization_id } => {
+            if !own(organization_id) && !caller.is_operator() {
+                return Err(ApiError::NotFound);
+            }
+            if !human {
+                return forbidden("API keys cannot manage API keys; sign in as an administrator");
+            }
+            match action {
+                Read | List if admin && (own(organization_id) || operator_admin) => Ok(()),
+                Create if admin && own(organization_id) => Ok(()),
+                // The operator may revoke a leaked key of any organisation.
+                Delete if admin && (own(organization_id) || operator_admin) => Ok(()),
+                _ => forbidden("only an administrator of the organisation manages its API keys"),
+            }
+        }
+    }
+}
+
+/// The organisations whose objects of one kind a caller's lists may include.
+pub fn list_scope(caller: &Caller) -> Scope {
+    if caller.is_operator() {
+        Scope::All
+    } else {
+        Scope::Only(caller.organization_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::caller::Subject;
+    use crate::domain::ids::{ApiKeyId, UserId};
+    use crate::domain::organization::OrgKind;
+
+    fn caller(kind: OrgKind, role: Role, org: OrganizationId) -> Caller {
+        Caller {
+            subject: Subject::User(UserId::new()),
+            organization_id: org,
+            org_kind: kind,
+            role,
+        }
+    }
+
+    #[test]
+    fn nobody_outside_an_organisation_learns_that_its_objects_exist() {
+        let mine = OrganizationId::new();
+        let theirs = OrganizationId::new();
+        for kind in OrgKind::ALL.into_iter().filter(|k| *k != OrgKind::Operator) {
+            for role in Role::ALL {
+                let c = caller(kind, role, mine);
+                for action in [
+                    Action::Read,
+                    Action::Update,
+                    Action::Delete,
+                    Action::List,
+                    Action::Create,
+                ] {
+                    for r in [
+                        Resource::Organization(theirs),
+                        Resource::Users {
+                            organization_id: theirs,
+                        },
+                        Resource::ApiKeys {
+                            organization_id: theirs,
+                        },
+                    ] {
+                        assert!(
+                            matches!(authorize(&c, action, r), Err(ApiError::NotFound)),
+                            "{kind:?} {role:?} {action:?} {r:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_their_own_users_and_keys() {
+        let org = OrganizationId::new();
+        for role in Role::ALL {
+            let c = caller(OrgKind::SupportOffice, role, org);
+            let users = authorize(
+                &c,
+                Action::Create,
+                Resource::Users {
+                    organization_id: org,
+                },
+            );
+            let keys = authorize(
+                &c,
+                Action::Create,
+                Resource::ApiKeys {
+                    organization_id: org,
+                },
+            );
+            assert_eq!(users.is_ok(), role == Role::Admin);
+            assert_eq!(keys.is_ok(), role == Role::Admin);
+            assert!(
+                authorize(
+                    &c,
+                    Action::List,
+                    Resource::Users {
+                        organization_id: org
+                    }
+                )
+                .is_ok()
+            );
+        }
+    }
+
+    #[test]
+    fn an_api_key_cannot_manage_users_or_keys_even_as_admin() {
+        let org = OrganizationId::new();
+        let c = Caller {
+            subject: Subject::ApiKey(ApiKeyId::new()),
+            organization_id: org,
+            org_kind: OrgKind::SupportOffice,
+            role: Role::Admin,
+        };
+        assert!(matches!(
+            authorize(
+                &c,
+                Action::Create,
+                Resource::Users {
+                    organization_id: org
+                }
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(
+                &c,
+                Action::Create,
+                Resource::ApiKeys {
+                    organization_id: org
+                }
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn only_an_operator_admin_creates_organisations() {
+        let op = OrganizationId::new();
+        assert!(
+            authorize(
+                &caller(OrgKind::Operator, Role::Admin, op),
+                Action::Create,
+                Resource::Organizations
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &caller(OrgKind::Operator, Role::Staff, op),
+                Action::Create,
+                Resource::Organizations
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &caller(OrgKind::Council, Role::Admin, op),
+                Action::Create,
+                Resource::Organizations
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_operator_may_revoke_but_not_create_another_organisations_keys() {
+        let other = OrganizationId::new();
+        let c = caller(OrgKind::Operator, Role::Admin, OrganizationId::new());
+        assert!(
+            authorize(
+                &c,
+                Action::Delete,
+                Resource::ApiKeys {
+                    organization_id: other
+                }
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &c,
+                Action::Create,
+                Resource::ApiKeys {
+                    organization_id: other
+                }
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! The database: one connection type over PostgreSQL and SQLite, an r2d2 pool, the
+//! embedded migrations of both backends, and [`Db`], which runs diesel work on actix's
+//! blocking threads.
+
+pub mod api_keys;
+pub mod audit;
+pub mod login_throttle;
+pub mod organizations;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Where the database is, parsed once: SQLite accepts any string as a path, so the
+/// backend is chosen from the URL scheme here and never by trial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if url.contains("://") && !url.starts_with("sqlite://") {
+            return Err(format!(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite://, not {}",
+                url.split("://").next().unwrap_or_default()
+            ));
+        }
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Opens connections of the configured backend; SQLite connections get their pragmas
+/// here because each pooled connection has its own.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 5000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The pool plus what the handlers need to use it well.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; taking this in-process lock before a write
+    /// transaction avoids `SQLITE_BUSY` on lock upgrades. PostgreSQL needs no such lock.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, r2d2::Error> {
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            // A fresh machine has no ./data yet; r2d2 reports the failure if this fails.
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(5))
+            .build(ConnectionManager { url: url.clone() })?;
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
+        self.pool.get()
+    }
+
+    /// Runs `f` with a connection on a blocking thread (diesel is synchronous).
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
+        })
+        .await?
+    }
+
+    /// Runs `f` inside one transaction: either everything it writes is stored, or
+    /// nothing is.
+    pub async fn transaction<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let writer = self.sqlite_writer.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get()?;
+                let _guard = match backend {
+                    Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
+                    Backend::Postgres => None,
+                };
+                (*conn).transaction(f)
+            })
+        })
+        .await?
+    }
+
+    /// Readiness: can we get a connection and run a query?
+    pub async fn ping(&self) -> ApiResult<()> {
+        self.run(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Applies every pending migration of the connection's backend. On PostgreSQL an
+/// advisory lock keeps replicas that start together from migrating twice.
+pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
+    const LOCK_KEY: i64 = 0x5355_4d41_4931; // "SUMAI1"
+    match conn {
+        DbConn::Postgres(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
+                .map_err(|e| e.to_string())?;
+            let result = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            pg.batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
+                .map_err(|e| e.to_string())?;
+            result
+        }
+        DbConn::Sqlite(sqlite) => sqlite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Reverts every migration then applies them again: the check that each `down.sql`
+/// undoes its `up.sql`.
+pub fn redo_all_migrations(conn: &mut DbConn) -> Result<(), String> {
+    match conn {
+        DbConn::Postgres(pg) => {
+            pg.revert_all_migrations(POSTGRES_MIGRATIONS)
+                .map_err(|e| e.to_string())?;
+            pg.run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        DbConn::Sqlite(sqlite) => {
+            sqlite
+                .revert_all_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| e.to_string())?;
+            sqlite
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Current UTC time at the precision both databases store (microseconds), so that a
+/// value read back equals the value written.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A new time-ordered id (UUID v7) as stored: ids are made in Rust, never read back.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+impl From<diesel::ConnectionError> for ApiError {
+    fn from(e: diesel::ConnectionError) -> Self {
+        ApiError::Unavailable(format!("the database is not reachable: {e}"))
+    }
+}

@@ -1,0 +1,143 @@
+//! The demo data set: organisations of every kind in one real city (札幌市) and an
+//! account for each, so a newcomer can try every endpoint at once. Loaded once: a second
+//! load finds `operator@demo.example` and does nothing.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::accounts::{ensure_operator_org, insert_user, new_org};
+use crate::auth::password;
+use crate::db::{Db, organizations, users};
+use crate::domain::organization::OrgKind;
+use crate::domain::user::{Email, Role};
+use crate::error::{ApiError, ApiResult};
+
+/// 札幌市: prefecture 01, municipality code 011002.
+pub const DEMO_PREFECTURE: &str = "01";
+pub const DEMO_MUNICIPALITY: &str = "011002";
+
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    /// Index into [`DEMO_ORGS`]; `None` for the operator organisation.
+    pub org: Option<usize>,
+}
+
+pub const DEMO_ORGS: &[(OrgKind, &str)] = &[
+    (OrgKind::SupportOffice, "相談支援事業所 ひだまり"),
+    (OrgKind::SupportOffice, "地域生活支援センター みなみ"),
+    (OrgKind::HousingSupportCorp, "NPO法人 すまいサポート札幌"),
+    (OrgKind::HousingSupportCouncil, "札幌市居住支援協議会"),
+    (OrgKind::Council, "札幌市自立支援協議会"),
+    (OrgKind::Landlord, "山田ハイツ(家主 山田 一郎)"),
+    (OrgKind::Landlord, "株式会社 緑ヶ丘アパート"),
+    (OrgKind::RealEstateAgent, "札幌すまい不動産 株式会社"),
+];
+
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        email: "operator@demo.example",
+        name: "運営 管理者",
+        role: Role::Admin,
+        org: None,
+    },
+    DemoAccount {
+        email: "office@demo.example",
+        name: "佐藤 花子(相談支援専門員)",
+        role: Role::Admin,
+        org: Some(0),
+    },
+    DemoAccount {
+        email: "office-staff@demo.example",
+        name: "鈴木 健(相談支援専門員)",
+        role: Role::Staff,
+        org: Some(0),
+    },
+    DemoAccount {
+        email: "office-viewer@demo.example",
+        name: "高橋 由美(事務)",
+        role: Role::Viewer,
+        org: Some(0),
+    },
+    DemoAccount {
+        email: "office2@demo.example",
+        name: "田中 誠(相談支援専門員)",
+        role: Role::Admin,
+        org: Some(1),
+    },
+    DemoAccount {
+        email: "corp@demo.example",
+        name: "伊藤 直子(居住支援法人)",
+        role: Role::Admin,
+        org: Some(2),
+    },
+    DemoAccount {
+        email: "hsc@demo.example",
+        name: "渡辺 修(居住支援協議会事務局)",
+        role: Role::Admin,
+        org: Some(3),
+    },
+    DemoAccount {
+        email: "council@demo.example",
+        name: "小林 恵(協議会事務局)",
+        role: Role::Admin,
+        org: Some(4),
+    },
+    DemoAccount {
+        email: "landlord@demo.example",
+        name: "山田 一郎",
+        role: Role::Admin,
+        org: Some(5),
+    },
+    DemoAccount {
+        email: "landlord2@demo.example",
+        name: "中村 洋子",
+        role: Role::Admin,
+        org: Some(6),
+    },
+    DemoAccount {
+        email: "agent@demo.example",
+        name: "加藤 大輔(宅建士)",
+        role: Role::Admin,
+        org: Some(7),
+    },
+];
+
+/// Loads the demo data unless it is there already; returns whether it loaded.
+pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
+    let pw = pw.expose_secret().to_owned();
+    // One hash per account (own salt each), made before the transaction.
+    let hashes = actix_web::web::block(move || {
+        DEMO_ACCOUNTS
+            .iter()
+            .map(|_| password::hash(&pw))
+            .collect::<ApiResult<Vec<_>>>()
+    })
+    .await??;
+    db.transaction(move |conn| {
+        if users::find_by_email(conn, "operator@demo.example")?.is_some() {
+            return Ok(false);
+        }
+        let operator = ensure_operator_org(conn)?;
+        let mut org_ids = Vec::new();
+        for (kind, name) in DEMO_ORGS {
+            let mut org = new_org(*kind, name, Some(DEMO_PREFECTURE), Some(DEMO_MUNICIPALITY));
+            org.phone = Some("011-211-0000".into());
+            organizations::insert(conn, &org)?;
+            org_ids.push(org.id);
+        }
+        for (account, hash) in DEMO_ACCOUNTS.iter().zip(hashes) {
+            let org = match account.org {
+                Some(i) => org_ids
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| ApiError::internal("demo org index"))?,
+                None => operator.clone(),
+            };
+            let email = Email::parse(account.email).map_err(ApiError::internal)?;
+            insert_user(conn, &org, &email, account.name, account.role, hash)?;
+        }
+        Ok(true)
+    })
+    .await
+}

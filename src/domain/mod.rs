@@ -1,0 +1,7 @@
+//! Pure domain logic: parsers that turn raw input into valid values, and rules. No I/O.
+
+pub mod ids;
+pub mod organization;
+pub mod page;
+pub mod user;
+pub mod validate;

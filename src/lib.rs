@@ -1,0 +1,16 @@
+//! sumai-link (住まいリンク): registered rentals, matching, information-sharing
+//! meetings and 生活サポートシート for housing people with disabilities.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

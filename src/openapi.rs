@@ -1,0 +1,55 @@
+//! The OpenAPI document, generated from the handlers' annotations. `openapi.yaml` at the
+//! repository root is this document; a test fails when the two differ.
+
+use actix_web::App;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sumai-link (住まいリンク) API",
+        description = "The shared system of 相談支援事業所, 居住支援法人 and landlords for housing people with disabilities. Errors are RFC 9457 problem+json; lists are cursor-paginated; updates need If-Match.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Tokens: password and API-key logins, refresh, logout"),
+        (name = "me", description = "The caller"),
+        (name = "organizations", description = "Organisations of every kind"),
+        (name = "users", description = "Users of an organisation"),
+        (name = "api-keys", description = "Credentials for machine clients"),
+        (name = "operations", description = "Health, readiness, metrics, problem types"),
+    ),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".into());
+        http.description = Some("An access token from POST /api/v1/auth/token".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    api
+}
+
+pub fn yaml() -> Result<String, String> {
+    document().to_yaml().map_err(|e| e.to_string())
+}

@@ -1,0 +1,251 @@
+//! Builds the application: database, migrations, the actix server bound to its
+//! listener. `serve` and the tests share this, so tests run the real server (on port 0).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpResponse, web};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::AppExt;
+
+use crate::auth::jwt::TokenIssuer;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::{accounts, openapi, routes};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Opens the pool and applies pending migrations.
+pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let db = Db::connect(&settings.database_url, settings.db_pool_size)
+        .map_err(|e| StartupError::Database(e.to_string()))?;
+    let migrate = db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = migrate.get().map_err(|e| e.to_string())?;
+        db::run_migrations(&mut conn)
+    })
+    .await
+    .map_err(|e| StartupError::Database(e.to_string()))?
+    .map_err(|e| StartupError::Database(format!("migrations failed: {e}")))?;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = open_database(&settings).await?;
+        if let Some((email, password)) = &settings.bootstrap_admin {
+            let created = accounts::bootstrap_operator(&db, email.clone(), password.clone())
+                .await
+                .map_err(|e| StartupError::Other(format!("bootstrap admin: {e}")))?;
+            if created {
+                tracing::info!(email = email.as_str(), "created the first operator account");
+            }
+        }
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Other(e.to_string()))?
+            .port();
+        let server = run(listener, db.clone(), &settings)?;
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests then get the shutdown timeout
+    /// to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn run(listener: TcpListener, db: Db, settings: &Settings) -> Result<Server, StartupError> {
+    let state = AppState {
+        db,
+        tokens: Arc::new(TokenIssuer::new(&settings.jwt)),
+        login_max_failures: settings.login_max_failures,
+        login_lockout_secs: settings.login_lockout_secs,
+    };
+    let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?);
+    let issuer = web::Data::from(state.tokens.clone());
+    let state = web::Data::new(state);
+    let body_limit = settings.body_limit_bytes;
+    let spec = web::Data::new(openapi::yaml().map_err(StartupError::Other)?);
+
+    let server = actix_web::HttpServer::new(move || {
+        let metrics_mw = metrics.clone();
+        let (app, _api) = App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            .app_data(issuer.clone())
+            .app_data(metrics.clone())
+            .app_data(spec.clone())
+            .app_data(json_config(body_limit))
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(path_config())
+            .app_data(query_config())
+            .configure(routes::configure)
+            .split_for_parts();
+        app.route("/openapi.yaml", web::get().to(serve_spec))
+            .default_service(web::to(not_found))
+            .wrap_fn(move |req, srv| {
+                let start = Instant::now();
+                let method = req.method().to_string();
+                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let fut = srv.call(req);
+                let metrics = metrics_mw.clone();
+                async move {
+                    let mut res = fut.await?;
+                    let route = res
+                        .request()
+                        .match_pattern()
+                        .unwrap_or_else(|| "<unmatched>".into());
+                    metrics.observe(
+                        &method,
+                        &route,
+                        res.status().as_u16(),
+                        start.elapsed().as_secs_f64(),
+                    );
+                    if let Some(id) =
+                        request_id.and_then(|id: String| HeaderValue::from_str(&id).ok())
+                    {
+                        res.headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)
+    .map_err(|source| StartupError::Bind {
+        addr: "listener".into(),
+        source,
+    })?
+    .shutdown_timeout(settings.shutdown_timeout_secs)
+    .run();
+    Ok(server)
+}
+
+async fn serve_spec(spec: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(spec.get_ref().clone())
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(true)
+        .error_handler(move |err, _req| {
+            use actix_web::error::JsonPayloadError;
+            let e = match &err {
+                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
+                    "the body must be sent with Content-Type: application/json".into(),
+                ),
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge(limit),
+                JsonPayloadError::Deserialize(de) => ApiError::BadRequest {
+                    slug: "malformed-json",
+                    detail: format!("the body is not a valid request: {de}"),
+                    field: field_of_serde_error(&de.to_string()),
+                },
+                other => ApiError::BadRequest {
+                    slug: "malformed-json",
+                    detail: format!("the body could not be read: {other}"),
+                    field: None,
+                },
+            };
+            e.into()
+        })
+}
+
+/// serde names the field in its messages (`unknown field `x``, `missing field `y``);
+/// surface it as the problem's field.
+fn field_of_serde_error(msg: &str) -> Option<String> {
+    let start = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|m| msg.find(m).map(|i| i + m.len()))?;
+    let len = msg[start..].find('`')?;
+    Some(msg[start..start + len].to_owned())
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::BadRequest {
+            slug: "invalid-parameter",
+            detail: format!("a path parameter is invalid (ids are UUIDs): {err}"),
+            field: Some("id".into()),
+        }
+        .into()
+    })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::BadRequest {
+            slug: "invalid-parameter",
+            detail: format!("a query parameter is invalid: {err}"),
+            field: field_of_serde_error(&err.to_string()),
+        }
+        .into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of_serde_error;
+
+    #[test]
+    fn serde_messages_name_their_field() {
+        assert_eq!(
+            field_of_serde_error("unknown field `colour`, expected one of `name`").as_deref(),
+            Some("colour")
+        );
+        assert_eq!(
+            field_of_serde_error("missing field `email` at line 1").as_deref(),
+            Some("email")
+        );
+        assert_eq!(field_of_serde_error("invalid type: string `x`"), None);
+    }
+}
