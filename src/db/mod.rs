@@ -196,13 +196,20 @@ impl Db {
         .await?
     }
 
-    /// Readiness: can we get a connection and run a query?
+    /// Readiness: can we get a connection and read a table? (`SELECT 1` alone would
+    /// not touch the data and so not notice a broken SQLite file.)
     pub async fn ping(&self) -> ApiResult<()> {
         self.run(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
+            diesel::sql_query("SELECT COUNT(*) FROM __diesel_schema_migrations").execute(conn)?;
             Ok(())
         })
         .await
+        .map_err(|e| match e {
+            ApiError::Internal(cause) => {
+                ApiError::Unavailable(format!("the database does not answer: {cause}"))
+            }
+            other => other,
+        })
     }
 }
 

@@ -1,1 +1,16 @@
+//! Black-box tests: the real server on a random port against a fresh database per test.
+//! Runs on SQLite by default and on PostgreSQL when `SUMAI_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
+mod api_keys;
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod helpers;
+mod migrations;
+mod openapi;
+mod organizations;
+mod shutdown;
+mod users;
