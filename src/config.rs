@@ -29,6 +29,11 @@ pub struct Settings {
     pub demo_password: SecretString,
     pub login_max_failures: i32,
     pub login_lockout_secs: i64,
+    /// GSI address-search URL; `None` switches geocoding off.
+    pub geocoder_url: Option<String>,
+    pub geocoder_timeout_ms: u64,
+    /// How often the search index polls for changes made by other replicas.
+    pub index_poll_ms: u64,
 }
 
 #[derive(Debug)]
@@ -58,11 +63,16 @@ struct FileSettings {
     shutdown_timeout_secs: Option<u64>,
     login_max_failures: Option<i32>,
     login_lockout_secs: Option<i64>,
+    geocoder_url: Option<String>,
+    geocoder_timeout_ms: Option<u64>,
+    index_poll_ms: Option<u64>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/sumai.db";
 pub const DEFAULT_DEMO_PASSWORD: &str = "demo-pass-2026";
+/// 国土地理院 (GSI) address search.
+pub const DEFAULT_GEOCODER_URL: &str = "https://msearch.gsi.go.jp/address-search/AddressSearch";
 /// Access tokens live at most 15 minutes; refresh tokens carry the session.
 pub const MAX_ACCESS_TTL_SECS: i64 = 15 * 60;
 
@@ -121,6 +131,36 @@ impl Settings {
             5,
         );
         let login_lockout_secs = num("SUMAI_LOGIN_LOCKOUT_SECS", file.login_lockout_secs, 60);
+        let geocoder_timeout_ms = num(
+            "SUMAI_GEOCODER_TIMEOUT_MS",
+            file.geocoder_timeout_ms.and_then(|v| i64::try_from(v).ok()),
+            3000,
+        );
+        let index_poll_ms = num(
+            "SUMAI_INDEX_POLL_MS",
+            file.index_poll_ms.and_then(|v| i64::try_from(v).ok()),
+            500,
+        );
+        if !(100..=30_000).contains(&geocoder_timeout_ms) {
+            errors.push("SUMAI_GEOCODER_TIMEOUT_MS must be between 100 and 30000".into());
+        }
+        if !(50..=1000).contains(&index_poll_ms) {
+            errors.push("SUMAI_INDEX_POLL_MS must be between 50 and 1000 (changes must reach every replica within 1 s)".into());
+        }
+        let geocoder_url = match env("SUMAI_GEOCODER_URL")
+            .or(file.geocoder_url)
+            .unwrap_or_else(|| DEFAULT_GEOCODER_URL.to_owned())
+            .trim()
+        {
+            "" | "off" => None,
+            u if u.starts_with("http://") || u.starts_with("https://") => Some(u.to_owned()),
+            other => {
+                errors.push(format!(
+                    "SUMAI_GEOCODER_URL must be an http(s) URL or off, not {other:?}"
+                ));
+                None
+            }
+        };
 
         let bind = env("SUMAI_BIND")
             .or(file.bind)
@@ -128,10 +168,7 @@ impl Settings {
         let url = env("DATABASE_URL")
             .or(file.database_url)
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let database_url = DatabaseUrl::parse(&url).map_err(|e| {
-            errors.push(e.clone());
-            e
-        });
+        let database_url = DatabaseUrl::parse(&url).inspect_err(|e| errors.push(e.clone()));
         if !(1..=200).contains(&db_pool_size) {
             errors.push("SUMAI_DB_POOL_SIZE must be between 1 and 200".into());
         }
@@ -226,6 +263,9 @@ impl Settings {
                 demo_password,
                 login_max_failures: login_max_failures as i32,
                 login_lockout_secs,
+                geocoder_url,
+                geocoder_timeout_ms: geocoder_timeout_ms as u64,
+                index_poll_ms: index_poll_ms as u64,
             }),
             _ => Err(format!("invalid settings:\n  {}", errors.join("\n  "))),
         }

@@ -103,6 +103,67 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
+/// How many demo rentals, all in 札幌市.
+pub const DEMO_RENTALS: usize = 300;
+
+/// Registered rentals of landlord@ and landlord2@ (a third managed by agent@), a few of
+/// them certified 居住サポート住宅 run with corp@.
+fn demo_rentals(conn: &mut crate::db::DbConn, org_ids: &[String]) -> ApiResult<()> {
+    use crate::datagen::Generator;
+    use crate::domain::rental::Placement;
+    use crate::domain::validate::Fields;
+    use crate::routes::rentals::view::{RowMeta, row_from_valid};
+    let get = |i: usize| {
+        org_ids
+            .get(i)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("demo org index"))
+    };
+    let (landlord, landlord2, agent, corp) = (get(5)?, get(6)?, get(7)?, get(2)?);
+    let mut g = Generator::for_city(2026, "Sapporo").with_support_corp(corp);
+    let today = crate::domain::time::today_tokyo();
+    for i in 0..DEMO_RENTALS {
+        let mut f = Fields::new();
+        let v = g.next_input().validate(today, &mut f);
+        f.finish()?;
+        let v = crate::domain::validate::collected(v)?;
+        let owner = if i % 2 == 0 {
+            landlord.clone()
+        } else {
+            landlord2.clone()
+        };
+        let managed = (i % 3 == 0).then(|| agent.clone());
+        let now = crate::db::now();
+        let row = row_from_valid(
+            v,
+            RowMeta {
+                id: crate::db::new_id(),
+                owner,
+                agent: managed,
+                placement: Placement::Provided,
+                version: 1,
+                created_at: now,
+                now,
+            },
+        );
+        crate::db::rentals::insert(conn, &row)?;
+        crate::db::rentals::insert_history(
+            conn,
+            &crate::db::rentals::HistoryRow {
+                id: crate::db::new_id(),
+                rental_id: row.id.clone(),
+                version: 1,
+                action: "create".into(),
+                changed_by_user_id: None,
+                changed_by_org_id: Some(row.owner_org_id.clone()),
+                changed_at: now,
+                snapshot: serde_json::to_string(&row).map_err(ApiError::internal)?,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data unless it is there already; returns whether it loaded.
 pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
     let pw = pw.expose_secret().to_owned();
@@ -137,6 +198,7 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
             let email = Email::parse(account.email).map_err(ApiError::internal)?;
             insert_user(conn, &org, &email, account.name, account.role, hash)?;
         }
+        demo_rentals(conn, &org_ids)?;
         Ok(true)
     })
     .await

@@ -4,13 +4,16 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod datagen;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod routes;
+pub mod search;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

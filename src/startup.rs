@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::search::RentalIndex;
 use crate::state::AppState;
 use crate::{accounts, openapi, routes};
 
@@ -23,6 +24,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    rentals: Arc<RentalIndex>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +74,14 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Other(e.to_string()))?
             .port();
-        let server = run(listener, db.clone(), &settings)?;
-        Ok(Self { port, server, db })
+        let rentals = Arc::new(RentalIndex::new());
+        let server = run(listener, db.clone(), rentals.clone(), &settings)?;
+        Ok(Self {
+            port,
+            server,
+            db,
+            rentals,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -82,6 +90,11 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The search index (ready once loaded from the database).
+    pub fn rentals(&self) -> Arc<RentalIndex> {
+        self.rentals.clone()
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests then get the shutdown timeout
@@ -95,10 +108,32 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, db: Db, settings: &Settings) -> Result<Server, StartupError> {
+fn run(
+    listener: TcpListener,
+    db: Db,
+    rentals: Arc<RentalIndex>,
+    settings: &Settings,
+) -> Result<Server, StartupError> {
+    tokio::spawn(crate::search::keep_current(
+        db.clone(),
+        rentals.clone(),
+        std::time::Duration::from_millis(settings.index_poll_ms),
+    ));
+    let geocoder = Arc::new(crate::notify::geocoder::Geocoder::new(
+        settings.geocoder_url.clone(),
+        std::time::Duration::from_millis(settings.geocoder_timeout_ms),
+    ));
+    if geocoder.is_enabled() {
+        tokio::spawn(crate::notify::geocoder::keep_placing(
+            db.clone(),
+            geocoder.clone(),
+        ));
+    }
     let state = AppState {
         db,
         tokens: Arc::new(TokenIssuer::new(&settings.jwt)),
+        rentals,
+        geocoder,
         login_max_failures: settings.login_max_failures,
         login_lockout_secs: settings.login_lockout_secs,
     };
@@ -202,7 +237,7 @@ fn json_config(limit: usize) -> web::JsonConfig {
 
 /// serde names the field in its messages (`unknown field `x``, `missing field `y``);
 /// surface it as the problem's field.
-fn field_of_serde_error(msg: &str) -> Option<String> {
+pub fn field_of_serde_error(msg: &str) -> Option<String> {
     let start = ["unknown field `", "missing field `"]
         .iter()
         .find_map(|m| msg.find(m).map(|i| i + m.len()))?;

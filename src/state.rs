@@ -4,11 +4,15 @@ use std::sync::Arc;
 
 use crate::auth::jwt::TokenIssuer;
 use crate::db::Db;
+use crate::notify::geocoder::Geocoder;
+use crate::search::RentalIndex;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub tokens: Arc<TokenIssuer>,
+    pub rentals: Arc<RentalIndex>,
+    pub geocoder: Arc<Geocoder>,
     pub login_max_failures: i32,
     pub login_lockout_secs: i64,
 }

@@ -7,6 +7,7 @@
 
 use crate::auth::caller::Caller;
 use crate::domain::ids::OrganizationId;
+use crate::domain::organization::OrgKind;
 use crate::domain::user::Role;
 use crate::error::ApiError;
 
@@ -33,6 +34,26 @@ pub enum Resource {
     ApiKeys {
         organization_id: OrganizationId,
     },
+    /// The register of rentals as a whole (create, import).
+    Rentals,
+    /// One rental, with the landlord that owns it and the agent that manages it.
+    Rental {
+        owner: OrganizationId,
+        agent: Option<OrganizationId>,
+    },
+}
+
+/// Organisations that read the whole register of rentals: they look for homes for
+/// their clients or oversee the scheme. Landlords and agents see only their own.
+pub fn reads_all_rentals(kind: OrgKind) -> bool {
+    matches!(
+        kind,
+        OrgKind::SupportOffice
+            | OrgKind::HousingSupportCorp
+            | OrgKind::HousingSupportCouncil
+            | OrgKind::Council
+            | OrgKind::Operator
+    )
 }
 
 /// Which organisations a list may return.
@@ -83,6 +104,33 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                     forbidden("API keys cannot manage users; sign in as an administrator")
                 }
                 _ => forbidden("only an administrator of the organisation manages its users"),
+            }
+        }
+        Resource::Rentals => match action {
+            List => Ok(()),
+            Create
+                if matches!(
+                    caller.org_kind,
+                    OrgKind::Landlord | OrgKind::RealEstateAgent
+                ) && caller.role >= Role::Staff =>
+            {
+                Ok(())
+            }
+            Create => {
+                forbidden("only landlords and real-estate agents (staff or admin) register rentals")
+            }
+            _ => forbidden("not allowed on the register"),
+        },
+        Resource::Rental { owner, agent } => {
+            let manages = own(owner) || agent.is_some_and(own);
+            if !manages && !reads_all_rentals(caller.org_kind) {
+                return Err(ApiError::NotFound);
+            }
+            match action {
+                Read | List => Ok(()),
+                Update | Delete if manages && caller.role >= Role::Staff => Ok(()),
+                _ if manages => forbidden("a viewer cannot change rentals"),
+                _ => forbidden("only the rental's landlord or its agent changes it"),
             }
         }
         Resource::ApiKeys { organization_id } => {
@@ -224,6 +272,73 @@ mod tests {
             ),
             Err(ApiError::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn a_rental_is_hidden_from_other_landlords_and_read_by_offices() {
+        let owner = OrganizationId::new();
+        let agent = OrganizationId::new();
+        let r = Resource::Rental {
+            owner,
+            agent: Some(agent),
+        };
+        let other_landlord = caller(OrgKind::Landlord, Role::Admin, OrganizationId::new());
+        assert!(matches!(
+            authorize(&other_landlord, Action::Read, r),
+            Err(ApiError::NotFound)
+        ));
+        let other_agent = caller(OrgKind::RealEstateAgent, Role::Admin, OrganizationId::new());
+        assert!(matches!(
+            authorize(&other_agent, Action::Read, r),
+            Err(ApiError::NotFound)
+        ));
+        let office = caller(OrgKind::SupportOffice, Role::Viewer, OrganizationId::new());
+        assert!(authorize(&office, Action::Read, r).is_ok());
+        assert!(matches!(
+            authorize(&office, Action::Update, r),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(
+            authorize(
+                &caller(OrgKind::RealEstateAgent, Role::Staff, agent),
+                Action::Update,
+                r
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &caller(OrgKind::Landlord, Role::Staff, owner),
+                Action::Delete,
+                r
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            authorize(
+                &caller(OrgKind::Landlord, Role::Viewer, owner),
+                Action::Update,
+                r
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn only_landlord_and_agent_staff_register_rentals() {
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                let ok = authorize(
+                    &caller(kind, role, OrganizationId::new()),
+                    Action::Create,
+                    Resource::Rentals,
+                )
+                .is_ok();
+                let expected = matches!(kind, OrgKind::Landlord | OrgKind::RealEstateAgent)
+                    && role >= Role::Staff;
+                assert_eq!(ok, expected, "{kind:?} {role:?}");
+            }
+        }
     }
 
     #[test]

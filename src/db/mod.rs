@@ -7,6 +7,7 @@ pub mod audit;
 pub mod login_throttle;
 pub mod organizations;
 pub mod refresh_tokens;
+pub mod rentals;
 pub mod schema;
 pub mod users;
 

@@ -49,6 +49,20 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Organization> {
         .first(conn)
 }
 
+/// Locks an organisation's row until the transaction ends, so that checks across its
+/// users ("is this the last admin?") cannot race. SQLite transactions already run one
+/// at a time; on PostgreSQL this is `FOR NO KEY UPDATE` (inserts of users still pass).
+pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        organizations::table
+            .find(id)
+            .select(organizations::id)
+            .for_no_key_update()
+            .first::<String>(pg)?;
+    }
+    Ok(())
+}
+
 pub fn list(
     conn: &mut DbConn,
     scope: Scope,

@@ -87,7 +87,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rentals (id) {
+        id -> Text,
+        owner_org_id -> Text,
+        agent_org_id -> Nullable<Text>,
+        registration_number -> Text,
+        registration_date -> Date,
+        postal_code -> Nullable<Text>,
+        prefecture_code -> Text,
+        municipality_code -> Text,
+        municipality_name -> Text,
+        address_line -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        geocode_status -> Text,
+        geocode_detail -> Nullable<Text>,
+        building_name -> Nullable<Text>,
+        structure -> Text,
+        year_built -> Integer,
+        quake_resistant -> Bool,
+        floors_total -> Integer,
+        unit_floor -> Integer,
+        unit_number -> Text,
+        elevator -> Bool,
+        accessibility -> Integer,
+        floor_area_m2 -> Double,
+        layout -> Text,
+        rent -> Integer,
+        common_fee -> Integer,
+        deposit -> Integer,
+        key_money -> Integer,
+        guarantor_accepted -> Bool,
+        guarantee_company_accepted -> Bool,
+        guarantee_companies -> Text,
+        rent_reduction -> Bool,
+        rent_reduction_yen -> Nullable<Integer>,
+        accepted_categories -> Integer,
+        conditions -> Integer,
+        pets_allowed -> Bool,
+        support_housing -> Bool,
+        support_housing_corp_id -> Nullable<Text>,
+        support_housing_services -> Text,
+        vacancy -> Text,
+        vacant_from -> Nullable<Date>,
+        photos -> Text,
+        notes -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rental_history (id) {
+        id -> Text,
+        rental_id -> Text,
+        version -> Integer,
+        action -> Text,
+        changed_by_user_id -> Nullable<Text>,
+        changed_by_org_id -> Nullable<Text>,
+        changed_at -> Timestamp,
+        snapshot -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(rental_history -> rentals (rental_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -96,5 +163,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     refresh_tokens,
     login_throttle,
-    audit_log
+    audit_log,
+    rentals,
+    rental_history
 );

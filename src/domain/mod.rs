@@ -3,5 +3,7 @@
 pub mod ids;
 pub mod organization;
 pub mod page;
+pub mod rental;
+pub mod time;
 pub mod user;
 pub mod validate;

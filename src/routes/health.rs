@@ -28,6 +28,11 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::ApiError> {
     state.db.ping().await?;
+    if !state.rentals.is_ready() {
+        return Err(crate::error::ApiError::Unavailable(
+            "the search index is still loading".into(),
+        ));
+    }
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod me;
 pub mod organizations;
 pub mod problems;
+pub mod rentals;
 pub mod users;
 
 use actix_web::http::header;
@@ -100,6 +101,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(api_keys::list)
                 .service(api_keys::create)
                 .service(api_keys::read)
-                .service(api_keys::revoke),
+                .service(api_keys::revoke)
+                .service(rentals::search::search)
+                .service(rentals::create)
+                .service(rentals::mine)
+                .service(rentals::history)
+                .service(rentals::read)
+                .service(rentals::update)
+                .service(rentals::remove),
         );
 }

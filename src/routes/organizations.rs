@@ -16,7 +16,7 @@ use crate::domain::organization::{MunicipalityCode, OrgKind, PhoneNumber, Prefec
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::user::Email;
 use crate::domain::validate::{Fields, collected, text};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -282,7 +282,24 @@ pub async fn create(
         .transaction(move |conn| {
             organizations::insert(conn, &org)?;
             let admin = match admin {
-                Some(a) => Some(a.insert(conn, &org.id, crate::domain::user::Role::Admin)?),
+                Some(a) => Some(
+                    a.insert(conn, &org.id, crate::domain::user::Role::Admin)
+                        .map_err(|e| match e {
+                            // Name the field as it is in this request's body.
+                            ApiError::Validation(errors) => ApiError::Validation(
+                                errors
+                                    .into_iter()
+                                    .map(|e| {
+                                        FieldError::new(
+                                            format!("first_admin.{}", e.field),
+                                            e.message,
+                                        )
+                                    })
+                                    .collect(),
+                            ),
+                            other => other,
+                        })?,
+                ),
                 None => None,
             };
             audit::write(
@@ -369,6 +386,12 @@ pub async fn update(
         f.push(
             "is_active",
             "only the operator activates or deactivates an organisation",
+        );
+    }
+    if caller.is_operator() && b.is_active == Some(false) && id == caller.organization_id {
+        f.push(
+            "is_active",
+            "the operator cannot deactivate its own organisation (every operator account would be locked out)",
         );
     }
     f.finish()?;

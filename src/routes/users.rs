@@ -207,6 +207,10 @@ pub async fn list(
     let rows = state
         .db
         .run(move |conn| {
+            if let Some(o) = org {
+                // Listing an organisation that does not exist is a 404, not an empty page.
+                organizations::find(conn, &o.to_string())?;
+            }
             Ok(users::list(
                 conn,
                 org.map(|o| o.to_string()).as_deref(),
@@ -432,6 +436,11 @@ fn apply_user_change(
     let current = users::find(conn, &key)?;
     let demotes =
         changes.role.as_deref().is_some_and(|r| r != "admin") || changes.is_active == Some(false);
+    if demotes && current.role == "admin" && current.is_active {
+        // Serialise demotions within the organisation, or two admins demoted at once
+        // would each see the other and leave none.
+        organizations::lock(conn, &current.organization_id)?;
+    }
     if demotes
         && current.role == "admin"
         && current.is_active

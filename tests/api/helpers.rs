@@ -148,6 +148,9 @@ pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
         ("SUMAI_JWT_SECRET".into(), JWT_SECRET.into()),
         ("SUMAI_DB_POOL_SIZE".into(), "4".into()),
         ("SUMAI_SHUTDOWN_TIMEOUT_SECS".into(), "5".into()),
+        // Tests never reach the real GSI service; geocoder tests point this at their own.
+        ("SUMAI_GEOCODER_URL".into(), "off".into()),
+        ("SUMAI_INDEX_POLL_MS".into(), "100".into()),
     ]);
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());
@@ -156,6 +159,14 @@ pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings).await.expect("application");
     let port = app.port();
     let db = app.db().clone();
+    let index = app.rentals();
+    for _ in 0..200 {
+        if index.is_ready() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(index.is_ready(), "the search index did not load");
     let server = app.into_server();
     let handle = server.handle();
     tokio::spawn(server);

@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod cli;
 mod errors;
+mod geocoder;
 mod health;
 mod helpers;
 mod migrations;

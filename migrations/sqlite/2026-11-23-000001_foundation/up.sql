@@ -1,7 +1,7 @@
 -- Ids are UUID v7 as TEXT and times are UTC TIMESTAMP so that the same diesel schema
 -- serves SQLite and PostgreSQL through one MultiConnection.
 CREATE TABLE organizations (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('support_office', 'housing_support_corp',
         'housing_support_council', 'council', 'landlord', 'real_estate_agent', 'operator')),
     name TEXT NOT NULL,
@@ -17,7 +17,7 @@ CREATE TABLE organizations (
 CREATE INDEX organizations_kind_idx ON organizations (kind, id);
 
 CREATE TABLE users (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     organization_id TEXT NOT NULL REFERENCES organizations (id),
     email TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
@@ -32,7 +32,7 @@ CREATE TABLE users (
 CREATE INDEX users_organization_idx ON users (organization_id, id);
 
 CREATE TABLE api_keys (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     organization_id TEXT NOT NULL REFERENCES organizations (id),
     name TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer')),
@@ -49,7 +49,7 @@ CREATE INDEX api_keys_organization_idx ON api_keys (organization_id, id);
 -- Refresh tokens rotate on every use; a family is one login. Reusing a spent token
 -- revokes the whole family (RFC 9700 §4.14.2).
 CREATE TABLE refresh_tokens (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     family_id TEXT NOT NULL,
     token_hash TEXT NOT NULL UNIQUE,
     user_id TEXT REFERENCES users (id),
@@ -65,7 +65,7 @@ CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id);
 -- Failed logins per e-mail address, known or not, so that the back-off works the same
 -- for accounts that do not exist (no account enumeration) and across replicas.
 CREATE TABLE login_throttle (
-    email TEXT PRIMARY KEY,
+    email TEXT NOT NULL PRIMARY KEY,
     failures INTEGER NOT NULL,
     locked_until TIMESTAMP,
     updated_at TIMESTAMP NOT NULL
@@ -73,7 +73,7 @@ CREATE TABLE login_throttle (
 
 -- Append-only record of who did what to which object.
 CREATE TABLE audit_log (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     occurred_at TIMESTAMP NOT NULL,
     actor_user_id TEXT,
     actor_api_key_id TEXT,

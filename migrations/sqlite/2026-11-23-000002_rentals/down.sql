@@ -1,0 +1,2 @@
+DROP TABLE rental_history;
+DROP TABLE rentals;

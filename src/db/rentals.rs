@@ -1,0 +1,295 @@
+//! Queries on `rentals` and `rental_history`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{rental_history, rentals};
+use crate::domain::page::PageRequest;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(table_name = rentals, treat_none_as_null = true)]
+pub struct RentalRow {
+    pub id: String,
+    pub owner_org_id: String,
+    pub agent_org_id: Option<String>,
+    pub registration_number: String,
+    pub registration_date: NaiveDate,
+    pub postal_code: Option<String>,
+    pub prefecture_code: String,
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub address_line: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub geocode_status: String,
+    pub geocode_detail: Option<String>,
+    pub building_name: Option<String>,
+    pub structure: String,
+    pub year_built: i32,
+    pub quake_resistant: bool,
+    pub floors_total: i32,
+    pub unit_floor: i32,
+    pub unit_number: String,
+    pub elevator: bool,
+    pub accessibility: i32,
+    pub floor_area_m2: f64,
+    pub layout: String,
+    pub rent: i32,
+    pub common_fee: i32,
+    pub deposit: i32,
+    pub key_money: i32,
+    pub guarantor_accepted: bool,
+    pub guarantee_company_accepted: bool,
+    /// JSON array of names.
+    pub guarantee_companies: String,
+    pub rent_reduction: bool,
+    pub rent_reduction_yen: Option<i32>,
+    pub accepted_categories: i32,
+    pub conditions: i32,
+    pub pets_allowed: bool,
+    pub support_housing: bool,
+    pub support_housing_corp_id: Option<String>,
+    /// JSON of the 居住サポート住宅 services, `{}` when not certified.
+    pub support_housing_services: String,
+    pub vacancy: String,
+    pub vacant_from: Option<NaiveDate>,
+    /// JSON array of URLs.
+    pub photos: String,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rental_history)]
+pub struct HistoryRow {
+    pub id: String,
+    pub rental_id: String,
+    pub version: i32,
+    pub action: String,
+    pub changed_by_user_id: Option<String>,
+    pub changed_by_org_id: Option<String>,
+    pub changed_at: NaiveDateTime,
+    pub snapshot: String,
+}
+
+pub fn insert(conn: &mut DbConn, row: &RentalRow) -> QueryResult<()> {
+    diesel::insert_into(rentals::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A live (not deleted) rental.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<RentalRow> {
+    rentals::table
+        .find(id)
+        .filter(rentals::deleted_at.is_null())
+        .select(RentalRow::as_select())
+        .first(conn)
+}
+
+/// Live rentals by id, in no particular order.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RentalRow>> {
+    rentals::table
+        .filter(rentals::id.eq_any(ids))
+        .filter(rentals::deleted_at.is_null())
+        .select(RentalRow::as_select())
+        .load(conn)
+}
+
+/// Replaces a rental's stored state if its version is still `expected_version`.
+pub fn replace(conn: &mut DbConn, row: &RentalRow, expected_version: i32) -> QueryResult<bool> {
+    let n = diesel::update(
+        rentals::table
+            .filter(rentals::id.eq(&row.id))
+            .filter(rentals::version.eq(expected_version))
+            .filter(rentals::deleted_at.is_null()),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_history(conn: &mut DbConn, h: &HistoryRow) -> QueryResult<()> {
+    diesel::insert_into(rental_history::table)
+        .values(h)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn history(conn: &mut DbConn, rental_id: &str) -> QueryResult<Vec<HistoryRow>> {
+    rental_history::table
+        .filter(rental_history::rental_id.eq(rental_id))
+        .order(rental_history::version.asc())
+        .select(HistoryRow::as_select())
+        .load(conn)
+}
+
+/// Any rental, deleted or not (history and access checks of deleted rentals).
+pub fn find_any(conn: &mut DbConn, id: &str) -> QueryResult<RentalRow> {
+    rentals::table
+        .find(id)
+        .select(RentalRow::as_select())
+        .first(conn)
+}
+
+/// Live rentals owned or managed by one organisation, in id order.
+pub fn list_for_org(
+    conn: &mut DbConn,
+    org_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Vec<RentalRow>> {
+    let mut q = rentals::table
+        .filter(
+            rentals::owner_org_id
+                .eq(org_id)
+                .or(rentals::agent_org_id.eq(org_id)),
+        )
+        .filter(rentals::deleted_at.is_null())
+        .select(RentalRow::as_select())
+        .order(rentals::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = &page.after {
+        q = q.filter(rentals::id.gt(after.clone()));
+    }
+    q.load(conn)
+}
+
+pub fn registration_taken(
+    conn: &mut DbConn,
+    number: &str,
+    unit: &str,
+    except_id: Option<&str>,
+) -> QueryResult<bool> {
+    let mut q = rentals::table
+        .filter(rentals::registration_number.eq(number))
+        .filter(rentals::unit_number.eq(unit))
+        .select(rentals::id)
+        .into_boxed();
+    if let Some(id) = except_id {
+        q = q.filter(rentals::id.ne(id.to_owned()));
+    }
+    Ok(q.first::<String>(conn).optional()?.is_some())
+}
+
+/// Rows changed at or after `since` (deleted ones included), for the search index.
+pub fn changed_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<RentalRow>> {
+    rentals::table
+        .filter(rentals::updated_at.ge(since))
+        .select(RentalRow::as_select())
+        .load(conn)
+}
+
+/// What the geocoder needs of a rental waiting for a point.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rentals)]
+pub struct PendingGeocode {
+    pub id: String,
+    pub version: i32,
+    pub prefecture_code: String,
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub address_line: String,
+}
+
+/// Up to `limit` live rentals with geocode_status `pending`, oldest change first. On
+/// PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED` until the transaction ends,
+/// so that workers on other replicas take other rows; SQLite has a single writer.
+pub fn claim_pending_geocoding(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<PendingGeocode>> {
+    let q = rentals::table
+        .filter(rentals::geocode_status.eq("pending"))
+        .filter(rentals::deleted_at.is_null())
+        .order((rentals::updated_at.asc(), rentals::id.asc()))
+        .limit(limit);
+    // `as_select` is typed per backend, hence one per arm.
+    match conn {
+        DbConn::Postgres(pg) => q
+            .select(PendingGeocode::as_select())
+            .for_update()
+            .skip_locked()
+            .load(pg),
+        DbConn::Sqlite(sqlite) => q.select(PendingGeocode::as_select()).load(sqlite),
+    }
+}
+
+/// The geocoder's result for one rental.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = rentals, treat_none_as_null = true)]
+pub struct GeocodeOutcome<'a> {
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub geocode_status: &'a str,
+    pub geocode_detail: Option<&'a str>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Stores a geocoding result if the rental is still live, pending and at `version`
+/// (a landlord's edit meanwhile wins; the row stays pending for the next round). The
+/// version is not bumped: the point is derived, not the landlord's change.
+pub fn store_geocode(
+    conn: &mut DbConn,
+    id: &str,
+    version: i32,
+    outcome: &GeocodeOutcome,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        rentals::table
+            .filter(rentals::id.eq(id))
+            .filter(rentals::version.eq(version))
+            .filter(rentals::geocode_status.eq("pending"))
+            .filter(rentals::deleted_at.is_null()),
+    )
+    .set(outcome)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Rows per multi-row INSERT: 48 columns × 500 stays under SQLite's 32,766 bound
+/// parameters and PostgreSQL's 65,535.
+pub const INSERT_BATCH: usize = 500;
+
+/// Inserts many rentals with multi-row INSERTs. The multi-backend connection cannot
+/// batch, so this goes to the concrete connection.
+pub fn insert_batch(conn: &mut DbConn, rows: &[RentalRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_BATCH) {
+        match conn {
+            DbConn::Postgres(pg) => diesel::insert_into(rentals::table)
+                .values(chunk)
+                .execute(pg)?,
+            DbConn::Sqlite(sqlite) => diesel::insert_into(rentals::table)
+                .values(chunk)
+                .execute(sqlite)?,
+        };
+    }
+    Ok(())
+}
+
+/// History rows in bulk, like [`insert_batch`].
+pub fn insert_history_batch(conn: &mut DbConn, rows: &[HistoryRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_BATCH) {
+        match conn {
+            DbConn::Postgres(pg) => diesel::insert_into(rental_history::table)
+                .values(chunk)
+                .execute(pg)?,
+            DbConn::Sqlite(sqlite) => diesel::insert_into(rental_history::table)
+                .values(chunk)
+                .execute(sqlite)?,
+        };
+    }
+    Ok(())
+}
