@@ -171,11 +171,16 @@ fn run(
                         .request()
                         .match_pattern()
                         .unwrap_or_else(|| "<unmatched>".into());
-                    metrics.observe(
-                        &method,
-                        &route,
-                        res.status().as_u16(),
-                        start.elapsed().as_secs_f64(),
+                    let seconds = start.elapsed().as_secs_f64();
+                    metrics.observe(&method, &route, res.status().as_u16(), seconds);
+                    // The access log: one line per request, inside the request's span
+                    // (so it carries the request id). Paths are route patterns: no ids.
+                    tracing::info!(
+                        http.method = %method,
+                        http.route = %route,
+                        http.status_code = res.status().as_u16(),
+                        latency_ms = seconds * 1000.0,
+                        "request"
                     );
                     if let Some(id) =
                         request_id.and_then(|id: String| HeaderValue::from_str(&id).ok())

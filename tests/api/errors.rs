@@ -211,3 +211,18 @@ async fn a_missing_or_bad_bearer_token_is_a_401_problem() {
         .unwrap();
     assert_problem(res, 401).await;
 }
+
+#[tokio::test]
+async fn a_date_that_is_not_rfc_3339_is_a_400_naming_the_problem() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/api-keys",
+            "office",
+            serde_json::json!({"name": "連携", "role": "staff", "expires_at": "next tuesday"}),
+        )
+        .await;
+    let problem = assert_problem(res, 400).await;
+    assert_eq!(problem["type"], "/problems/malformed-json");
+    assert_eq!(app.count("api_keys").await, 0);
+}

@@ -1,0 +1,3 @@
+//! CSV import benchmark (being written).
+
+fn main() {}
