@@ -34,6 +34,9 @@ pub struct Settings {
     pub geocoder_timeout_ms: u64,
     /// How often the search index polls for changes made by other replicas.
     pub index_poll_ms: u64,
+    /// The largest CSV body `POST /rentals/import` accepts (it is streamed to a temp
+    /// file, not held in memory, and not bound by `body_limit_bytes`).
+    pub import_max_bytes: u64,
 }
 
 #[derive(Debug)]
@@ -66,6 +69,7 @@ struct FileSettings {
     geocoder_url: Option<String>,
     geocoder_timeout_ms: Option<u64>,
     index_poll_ms: Option<u64>,
+    import_max_bytes: Option<u64>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -73,6 +77,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/sumai.db";
 pub const DEFAULT_DEMO_PASSWORD: &str = "demo-pass-2026";
 /// 国土地理院 (GSI) address search.
 pub const DEFAULT_GEOCODER_URL: &str = "https://msearch.gsi.go.jp/address-search/AddressSearch";
+/// A CSV import of 1,000,000 rentals is about 400 MB.
+pub const DEFAULT_IMPORT_MAX_BYTES: i64 = 512 * 1024 * 1024;
+const MAX_IMPORT_MAX_BYTES: i64 = 8 * 1024 * 1024 * 1024;
 /// Access tokens live at most 15 minutes; refresh tokens carry the session.
 pub const MAX_ACCESS_TTL_SECS: i64 = 15 * 60;
 
@@ -141,6 +148,11 @@ impl Settings {
             file.index_poll_ms.and_then(|v| i64::try_from(v).ok()),
             500,
         );
+        let import_max_bytes = num(
+            "SUMAI_IMPORT_MAX_BYTES",
+            file.import_max_bytes.and_then(|v| i64::try_from(v).ok()),
+            DEFAULT_IMPORT_MAX_BYTES,
+        );
         if !(100..=30_000).contains(&geocoder_timeout_ms) {
             errors.push("SUMAI_GEOCODER_TIMEOUT_MS must be between 100 and 30000".into());
         }
@@ -182,6 +194,9 @@ impl Settings {
         }
         if !(1024..=64 * 1024 * 1024).contains(&body_limit) {
             errors.push("SUMAI_BODY_LIMIT_BYTES must be between 1 KiB and 64 MiB".into());
+        }
+        if !(1024..=MAX_IMPORT_MAX_BYTES).contains(&import_max_bytes) {
+            errors.push("SUMAI_IMPORT_MAX_BYTES must be between 1 KiB and 8 GiB".into());
         }
         if !(1..=20).contains(&login_max_failures) {
             errors.push("SUMAI_LOGIN_MAX_FAILURES must be between 1 and 20".into());
@@ -266,6 +281,7 @@ impl Settings {
                 geocoder_url,
                 geocoder_timeout_ms: geocoder_timeout_ms as u64,
                 index_poll_ms: index_poll_ms as u64,
+                import_max_bytes: import_max_bytes as u64,
             }),
             _ => Err(format!("invalid settings:\n  {}", errors.join("\n  "))),
         }
@@ -383,6 +399,23 @@ mod tests {
         );
         assert_eq!(s.demo_password.expose_secret(), "demo-pass-2026");
         assert!(s.jwt.access_ttl_secs <= 900);
+        assert_eq!(s.import_max_bytes, 512 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_import_limit_is_read_and_bounded() {
+        let s = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_IMPORT_MAX_BYTES", "2048"),
+        ]))
+        .unwrap();
+        assert_eq!(s.import_max_bytes, 2048);
+        let err = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_IMPORT_MAX_BYTES", "10"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("SUMAI_IMPORT_MAX_BYTES"), "{err}");
     }
 
     #[test]

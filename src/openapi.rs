@@ -23,6 +23,7 @@ use crate::error::{FieldError, Problem};
         (name = "organizations", description = "Organisations of every kind"),
         (name = "users", description = "Users of an organisation"),
         (name = "api-keys", description = "Credentials for machine clients"),
+        (name = "clients", description = "Clients of support offices (要配慮個人情報): needs, consents, provision log, matches"),
         (name = "rentals", description = "The register of セーフティネット登録住宅: CRUD, search, history"),
         (name = "operations", description = "Health, readiness, metrics, problem types"),
     ),

@@ -136,6 +136,7 @@ fn run(
         geocoder,
         login_max_failures: settings.login_max_failures,
         login_lockout_secs: settings.login_lockout_secs,
+        import_max_bytes: settings.import_max_bytes,
     };
     let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?);
     let issuer = web::Data::from(state.tokens.clone());

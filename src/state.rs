@@ -15,4 +15,6 @@ pub struct AppState {
     pub geocoder: Arc<Geocoder>,
     pub login_max_failures: i32,
     pub login_lockout_secs: i64,
+    /// The largest CSV body `POST /rentals/import` accepts.
+    pub import_max_bytes: u64,
 }

@@ -41,6 +41,14 @@ pub enum Resource {
         owner: OrganizationId,
         agent: Option<OrganizationId>,
     },
+    /// Support offices' clients as a whole (list, register).
+    Clients,
+    /// One client (要配慮個人情報): its office, and whether an active consent shares it
+    /// with the caller's organisation (a 居住支援法人).
+    Client {
+        office: OrganizationId,
+        shared_with_caller: bool,
+    },
 }
 
 /// Organisations that read the whole register of rentals: they look for homes for
@@ -132,6 +140,36 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 _ if manages => forbidden("a viewer cannot change rentals"),
                 _ => forbidden("only the rental's landlord or its agent changes it"),
             }
+        }
+        Resource::Clients => match (caller.org_kind, action) {
+            (OrgKind::SupportOffice, List) => Ok(()),
+            (OrgKind::SupportOffice, Create) if caller.role >= Role::Staff => Ok(()),
+            (OrgKind::SupportOffice, _) => forbidden("a viewer cannot register clients"),
+            (OrgKind::HousingSupportCorp, List) => Ok(()),
+            _ => forbidden("only support offices keep clients"),
+        },
+        Resource::Client {
+            office,
+            shared_with_caller,
+        } => {
+            if own(office) {
+                return match action {
+                    Read | List => Ok(()),
+                    Create | Update if caller.role >= Role::Staff => Ok(()),
+                    Delete if caller.role == Role::Admin => Ok(()),
+                    _ => forbidden("your role may not change this client"),
+                };
+            }
+            // The operator sees no client data; councils only aggregates.
+            if shared_with_caller && caller.org_kind == OrgKind::HousingSupportCorp {
+                return match action {
+                    Read | List => Ok(()),
+                    _ => forbidden(
+                        "the client's data is shared with you to read; its office changes it",
+                    ),
+                };
+            }
+            Err(ApiError::NotFound)
         }
         Resource::ApiKeys { organization_id } => {
             if !own(organization_id) && !caller.is_operator() {
@@ -339,6 +377,64 @@ mod tests {
                 assert_eq!(ok, expected, "{kind:?} {role:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_client_is_seen_by_its_office_and_a_consented_corp_only() {
+        let office = OrganizationId::new();
+        let mine = Resource::Client {
+            office,
+            shared_with_caller: false,
+        };
+        for role in Role::ALL {
+            assert!(
+                authorize(
+                    &caller(OrgKind::SupportOffice, role, office),
+                    Action::Read,
+                    mine
+                )
+                .is_ok()
+            );
+        }
+        assert!(
+            authorize(
+                &caller(OrgKind::SupportOffice, Role::Viewer, office),
+                Action::Update,
+                mine
+            )
+            .is_err()
+        );
+        for kind in OrgKind::ALL {
+            let c = caller(kind, Role::Admin, OrganizationId::new());
+            assert!(
+                matches!(authorize(&c, Action::Read, mine), Err(ApiError::NotFound)),
+                "{kind:?}"
+            );
+        }
+        let shared = Resource::Client {
+            office,
+            shared_with_caller: true,
+        };
+        let corp = caller(
+            OrgKind::HousingSupportCorp,
+            Role::Staff,
+            OrganizationId::new(),
+        );
+        assert!(authorize(&corp, Action::Read, shared).is_ok());
+        assert!(matches!(
+            authorize(&corp, Action::Update, shared),
+            Err(ApiError::Forbidden(_))
+        ));
+        let landlord = caller(OrgKind::Landlord, Role::Admin, OrganizationId::new());
+        assert!(matches!(
+            authorize(&landlord, Action::Read, shared),
+            Err(ApiError::NotFound)
+        ));
+        let operator = caller(OrgKind::Operator, Role::Admin, OrganizationId::new());
+        assert!(matches!(
+            authorize(&operator, Action::Read, shared),
+            Err(ApiError::NotFound)
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod clients;
 pub mod login_throttle;
 pub mod organizations;
 pub mod refresh_tokens;

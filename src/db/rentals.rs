@@ -179,6 +179,7 @@ pub fn registration_taken(
     let mut q = rentals::table
         .filter(rentals::registration_number.eq(number))
         .filter(rentals::unit_number.eq(unit))
+        .filter(rentals::deleted_at.is_null())
         .select(rentals::id)
         .into_boxed();
     if let Some(id) = except_id {

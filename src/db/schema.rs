@@ -153,8 +153,163 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        office_org_id -> Text,
+        display_code -> Text,
+        name -> Text,
+        name_kana -> Nullable<Text>,
+        date_of_birth -> Date,
+        categories -> Integer,
+        current_place -> Text,
+        current_place_note -> Nullable<Text>,
+        target_move_date -> Nullable<Date>,
+        responsible_user_id -> Nullable<Text>,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    client_services (id) {
+        id -> Text,
+        client_id -> Text,
+        service -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_needs (client_id) {
+        client_id -> Text,
+        max_monthly_total -> Integer,
+        housing_allowance_limit -> Nullable<Integer>,
+        municipalities -> Text,
+        around_lat -> Nullable<Double>,
+        around_lon -> Nullable<Double>,
+        around_radius_m -> Nullable<Integer>,
+        places -> Text,
+        accessibility_musts -> Integer,
+        min_area_m2 -> Nullable<Double>,
+        preferred_layouts -> Text,
+        needs_pets -> Bool,
+        ground_floor_or_elevator -> Bool,
+        own_words -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        client_id -> Text,
+        purpose -> Text,
+        recipient_org_id -> Nullable<Text>,
+        sheet_section -> Nullable<Text>,
+        method -> Text,
+        given_on -> Date,
+        recorded_by_user_id -> Text,
+        recorded_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by_user_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    provision_log (id) {
+        id -> Text,
+        client_id -> Text,
+        recipient_org_id -> Text,
+        consent_id -> Text,
+        purpose -> Text,
+        items -> Text,
+        provided_at -> Timestamp,
+        provided_by_user_id -> Nullable<Text>,
+        keep_until -> Date,
+    }
+}
+
+diesel::table! {
+    inquiries (id) {
+        id -> Text,
+        client_id -> Text,
+        rental_id -> Text,
+        office_org_id -> Text,
+        landlord_org_id -> Text,
+        agent_org_id -> Nullable<Text>,
+        status -> Text,
+        viewing_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        decline_note -> Nullable<Text>,
+        withdraw_reason -> Nullable<Text>,
+        stalled_at -> Nullable<Timestamp>,
+        last_step_at -> Timestamp,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inquiry_events (id) {
+        id -> Text,
+        inquiry_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        at -> Timestamp,
+        by_user_id -> Nullable<Text>,
+        by_org_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        is_active -> Bool,
+        created_at -> Timestamp,
+        created_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        last_status_code -> Nullable<Integer>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(rental_history -> rentals (rental_id));
+diesel::joinable!(client_services -> clients (client_id));
+diesel::joinable!(client_needs -> clients (client_id));
+diesel::joinable!(consents -> clients (client_id));
+diesel::joinable!(inquiries -> clients (client_id));
+diesel::joinable!(inquiries -> rentals (rental_id));
+diesel::joinable!(inquiry_events -> inquiries (inquiry_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -165,5 +320,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     audit_log,
     rentals,
-    rental_history
+    rental_history,
+    clients,
+    client_services,
+    client_needs,
+    consents,
+    provision_log,
+    inquiries,
+    inquiry_events,
+    webhook_subscriptions,
+    webhook_deliveries
 );

@@ -1,6 +1,9 @@
 //! Pure domain logic: parsers that turn raw input into valid values, and rules. No I/O.
 
+pub mod client;
 pub mod ids;
+pub mod inquiry;
+pub mod matching;
 pub mod organization;
 pub mod page;
 pub mod rental;

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod clients;
 pub mod health;
 pub mod me;
 pub mod organizations;
@@ -102,10 +103,23 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(api_keys::create)
                 .service(api_keys::read)
                 .service(api_keys::revoke)
+                .service(clients::create)
+                .service(clients::list)
+                .service(clients::read)
+                .service(clients::update)
+                .service(clients::remove)
+                .service(clients::needs::read)
+                .service(clients::needs::put)
+                .service(clients::consents::create)
+                .service(clients::consents::list)
+                .service(clients::consents::withdraw)
+                .service(clients::consents::provisions)
+                .service(clients::matches::matches)
                 .service(rentals::search::search)
                 .service(rentals::create)
                 .service(rentals::mine)
                 .service(rentals::history)
+                .service(rentals::import::import)
                 .service(rentals::read)
                 .service(rentals::update)
                 .service(rentals::remove),

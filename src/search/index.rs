@@ -7,13 +7,15 @@ use std::collections::HashMap;
 
 use crate::domain::rental::query::{Cursor, RentalQuery};
 
-/// What the index keeps of one rental (48 bytes).
+/// What the index keeps of one rental (56 bytes).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Entry {
     pub id: u128,
     pub lat: f32,
     pub lon: f32,
     pub monthly_total: u32,
+    /// Rent alone (the 住宅扶助 limit applies to it).
+    pub rent: u32,
     pub municipality: u32,
     /// Interned landlord and agent organisations (0 = none).
     pub owner: u32,
@@ -25,6 +27,8 @@ pub struct Entry {
     pub categories: u8,
     pub accessibility: u8,
     pub flags: u8,
+    /// Bits of the landlord's conditions.
+    pub conditions: u8,
     pub floor: i8,
 }
 
@@ -33,6 +37,7 @@ pub const ELEVATOR: u8 = 2;
 pub const PETS: u8 = 4;
 pub const RENT_REDUCTION: u8 = 8;
 pub const SUPPORT_HOUSING: u8 = 16;
+pub const GUARANTEE_COMPANY: u8 = 32;
 
 pub const OCCUPIED: i32 = i32::MAX;
 
@@ -162,50 +167,17 @@ impl Index {
         self.free.push(slot);
     }
 
+    /// Every entry passing the query's filters, with its distance, in no order.
+    pub fn matching(&self, q: &RentalQuery, scope: Scope) -> Vec<(Entry, Option<f64>)> {
+        let mut out = Vec::new();
+        self.scan(q, scope, |e, d| out.push((*e, d)));
+        out
+    }
+
     /// Runs a search and returns one page.
     pub fn search(&self, q: &RentalQuery, scope: Scope) -> Hits {
-        let wants_vacant = q.vacant_by.is_some() || q.vacant == Some(true);
         let mut hits: Vec<(u128, Option<f64>)> = Vec::new();
-        let consider = |slot: u32, hits: &mut Vec<(u128, Option<f64>)>| {
-            let e = &self.entries[slot as usize];
-            if let Some(d) = matches(e, q, scope) {
-                hits.push((e.id, d));
-            }
-        };
-        if let Some((center, radius)) = q.near {
-            let cells = if wants_vacant {
-                &self.vacant_cells
-            } else {
-                &self.all_cells
-            };
-            let dlat = radius / 111_320.0;
-            let dlon = radius / (111_320.0 * center.lat.to_radians().cos().max(0.01));
-            let (lat0, lon0) = cell_of(center.lat - dlat, center.lon - dlon);
-            let (lat1, lon1) = cell_of(center.lat + dlat, center.lon + dlon);
-            for a in lat0..=lat1 {
-                for b in lon0..=lon1 {
-                    if let Some(v) = cells.get(&cell_key((a, b))) {
-                        for slot in v {
-                            consider(*slot, &mut hits);
-                        }
-                    }
-                }
-            }
-        } else if !q.municipalities.is_empty() {
-            for m in &q.municipalities {
-                if let Some(v) = self.by_municipality.get(m) {
-                    for slot in v {
-                        consider(*slot, &mut hits);
-                    }
-                }
-            }
-        } else {
-            for (slot, live) in self.live.iter().enumerate() {
-                if *live {
-                    consider(slot as u32, &mut hits);
-                }
-            }
-        }
+        self.scan(q, scope, |e, d| hits.push((e.id, d)));
         let total = hits.len();
         let key = |h: &(u128, Option<f64>)| (h.1.map(|d| (d * 1000.0) as u64), h.0);
         if let Some(c) = q.cursor {
@@ -230,6 +202,52 @@ impl Index {
             items: hits,
             next_cursor,
             total,
+        }
+    }
+
+    /// Visits every entry passing the filters: by grid cells around a point, by
+    /// municipality lists, or (neither given) all of them.
+    fn scan(&self, q: &RentalQuery, scope: Scope, mut visit: impl FnMut(&Entry, Option<f64>)) {
+        let wants_vacant = q.vacant_by.is_some() || q.vacant == Some(true);
+        let mut consider = |slot: u32| {
+            let e = &self.entries[slot as usize];
+            if let Some(d) = matches(e, q, scope) {
+                visit(e, d);
+            }
+        };
+        if let Some((center, radius)) = q.near {
+            let cells = if wants_vacant {
+                &self.vacant_cells
+            } else {
+                &self.all_cells
+            };
+            let dlat = radius / 111_320.0;
+            let dlon = radius / (111_320.0 * center.lat.to_radians().cos().max(0.01));
+            let (lat0, lon0) = cell_of(center.lat - dlat, center.lon - dlon);
+            let (lat1, lon1) = cell_of(center.lat + dlat, center.lon + dlon);
+            for a in lat0..=lat1 {
+                for b in lon0..=lon1 {
+                    if let Some(v) = cells.get(&cell_key((a, b))) {
+                        for slot in v {
+                            consider(*slot);
+                        }
+                    }
+                }
+            }
+        } else if !q.municipalities.is_empty() {
+            for m in &q.municipalities {
+                if let Some(v) = self.by_municipality.get(m) {
+                    for slot in v {
+                        consider(*slot);
+                    }
+                }
+            }
+        } else {
+            for (slot, live) in self.live.iter().enumerate() {
+                if *live {
+                    consider(slot as u32);
+                }
+            }
         }
     }
 }
@@ -302,16 +320,7 @@ fn matches(e: &Entry, q: &RentalQuery, scope: Scope) -> Option<Option<f64>> {
     }
 }
 
-/// Great-circle distance in metres; the same formula as geo's Haversine, inlined for
-/// the hot loop.
-pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    const R: f64 = 6_371_008.8;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * R * a.sqrt().asin()
-}
+pub use crate::domain::rental::haversine_m;
 
 #[cfg(test)]
 mod tests {
@@ -355,7 +364,9 @@ mod tests {
             layout_rank: [9u8, 10, 11, 17, 18][(r.next() % 5) as usize],
             categories: (r.next() % 256) as u8,
             accessibility: (r.next() % 128) as u8,
-            flags: HAS_POINT | (r.next() % 32) as u8,
+            flags: HAS_POINT | (r.next() % 64) as u8,
+            conditions: (r.next() % 32) as u8,
+            rent: 30_000 + (r.next() % 100_000) as u32,
             floor: (r.next() % 6) as i8 + 1,
         }
     }

@@ -38,6 +38,8 @@ type IndexColumns = (
     bool,
     bool,
     bool,
+    bool,
+    i32,
     String,
     Option<NaiveDate>,
     i32,
@@ -64,6 +66,8 @@ macro_rules! index_columns {
             rentals::pets_allowed,
             rentals::rent_reduction,
             rentals::support_housing,
+            rentals::guarantee_company_accepted,
+            rentals::conditions,
             rentals::vacancy,
             rentals::vacant_from,
             rentals::unit_floor,
@@ -96,6 +100,8 @@ fn entry_of(c: &IndexColumns, index: &mut Index) -> Option<Entry> {
         pets,
         reduction,
         support,
+        guarantee,
+        conditions,
         vacancy,
         vacant_from,
         floor,
@@ -120,6 +126,7 @@ fn entry_of(c: &IndexColumns, index: &mut Index) -> Option<Entry> {
         (*pets, index::PETS),
         (*reduction, index::RENT_REDUCTION),
         (*support, index::SUPPORT_HOUSING),
+        (*guarantee, index::GUARANTEE_COMPANY),
     ] {
         if on {
             flags |= f;
@@ -135,6 +142,8 @@ fn entry_of(c: &IndexColumns, index: &mut Index) -> Option<Entry> {
         lat: point.map_or(0.0, |p| p.0 as f32),
         lon: point.map_or(0.0, |p| p.1 as f32),
         monthly_total: u32::try_from(rent + common).unwrap_or(u32::MAX),
+        rent: u32::try_from(*rent).unwrap_or(u32::MAX),
+        conditions: *conditions as u8,
         municipality: muni.parse().unwrap_or(0),
         owner,
         agent,
@@ -200,6 +209,16 @@ impl RentalIndex {
         Scope::Org(self.read().org_number(org.as_u128()).unwrap_or(u32::MAX))
     }
 
+    /// Every rental passing the query's filters, with its distance (for matching).
+    pub fn matching(&self, q: &RentalQuery, scope: Scope) -> ApiResult<Vec<(Entry, Option<f64>)>> {
+        if !self.is_ready() {
+            return Err(ApiError::Unavailable(
+                "the search index is still loading; retry in a few seconds".into(),
+            ));
+        }
+        Ok(self.read().matching(q, scope))
+    }
+
     pub fn search(&self, q: &RentalQuery, scope: Scope) -> ApiResult<Hits> {
         if !self.is_ready() {
             return Err(ApiError::Unavailable(
@@ -225,7 +244,7 @@ impl RentalIndex {
     }
 
     fn advance(&self, rows: &[IndexColumns]) {
-        if let Some(newest) = rows.iter().map(|c| c.20).max() {
+        if let Some(newest) = rows.iter().map(|c| c.22).max() {
             let mut w = self.watermark.lock().unwrap_or_else(|p| p.into_inner());
             if w.is_none_or(|old| newest > old) {
                 *w = Some(newest);
@@ -292,6 +311,8 @@ impl RentalIndex {
             row.pets_allowed,
             row.rent_reduction,
             row.support_housing,
+            row.guarantee_company_accepted,
+            row.conditions,
             row.vacancy.clone(),
             row.vacant_from,
             row.unit_floor,

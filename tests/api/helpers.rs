@@ -121,6 +121,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub handle: actix_web::dev::ServerHandle,
+    pub index: std::sync::Arc<sumai_link::search::RentalIndex>,
     pub database: TestDatabase,
     tokens: tokio::sync::Mutex<HashMap<String, String>>,
 }
@@ -136,6 +137,17 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     sumai_link::demo::load(&app.db, &secrecy::SecretString::from(DEMO_PASSWORD))
         .await
         .expect("demo data");
+    // The demo rentals reach the search index with its next poll.
+    for _ in 0..200 {
+        if app.index.len() >= sumai_link::demo::DEMO_RENTALS {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        app.index.len() >= sumai_link::demo::DEMO_RENTALS,
+        "demo rentals not indexed"
+    );
     app
 }
 
@@ -179,6 +191,7 @@ pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
             .expect("client"),
         db,
         handle,
+        index,
         database,
         tokens: tokio::sync::Mutex::new(HashMap::new()),
     }

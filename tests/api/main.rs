@@ -13,5 +13,8 @@ mod helpers;
 mod migrations;
 mod openapi;
 mod organizations;
+mod rental_import;
+mod rental_search;
+mod rentals;
 mod shutdown;
 mod users;

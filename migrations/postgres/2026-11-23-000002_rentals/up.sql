@@ -58,7 +58,8 @@ CREATE INDEX rentals_updated_idx ON rentals (updated_at);
 -- The covering index for database-side searches: vacant rows by place.
 CREATE INDEX rentals_vacant_geo_idx ON rentals (vacancy, latitude, longitude, rent, common_fee, floor_area_m2, accepted_categories);
 CREATE INDEX rentals_municipality_idx ON rentals (municipality_code, vacancy);
-CREATE UNIQUE INDEX rentals_registration_idx ON rentals (registration_number, unit_number);
+-- A deleted rental frees its registration number for a new registration.
+CREATE UNIQUE INDEX rentals_registration_idx ON rentals (registration_number, unit_number) WHERE deleted_at IS NULL;
 -- What the background geocoder still has to place.
 CREATE INDEX rentals_geocode_pending_idx ON rentals (id) WHERE geocode_status = 'pending' AND deleted_at IS NULL;
 

@@ -1,6 +1,7 @@
 //! Registered rentals (セーフティネット登録住宅): the values a rental is made of, each
 //! parsed into a type that can only hold a valid value.
 
+pub mod csv;
 pub mod flags;
 pub mod input;
 pub mod query;
@@ -278,6 +279,17 @@ impl Coordinates {
             Point::new(other.lon, other.lat),
         )
     }
+}
+
+/// Great-circle distance in metres; the same formula as geo's Haversine,
+/// inlined for the hot loops of search and matching.
+pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const R: f64 = 6_371_008.8;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * R * a.sqrt().asin()
 }
 
 /// 郵便番号: 7 digits, written 060-0001 or 0600001; stored as 060-0001.

@@ -1,6 +1,7 @@
 //! `/rentals`: the register. Landlords and their agents write; support offices,
 //! 居住支援法人, councils and the operator read and search.
 
+pub mod import;
 pub mod search;
 pub mod view;
 
@@ -75,8 +76,11 @@ pub fn resolve_parties(
     if !owner.is_empty() && kind_of(conn, &owner)? != Some(OrgKind::Landlord) {
         f.push("owner_org_id", "is not an active landlord organisation");
     }
+    // An agent registering names itself; anyone else named must be an agent (a
+    // landlord naming itself is not).
+    let caller_is_agent = caller.org_kind == OrgKind::RealEstateAgent;
     if let Some(a) = &agent
-        && a != &me
+        && !(caller_is_agent && a == &me)
         && kind_of(conn, a)? != Some(OrgKind::RealEstateAgent)
     {
         f.push(

@@ -1,0 +1,9 @@
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_subscriptions;
+DROP TABLE inquiry_events;
+DROP TABLE inquiries;
+DROP TABLE provision_log;
+DROP TABLE consents;
+DROP TABLE client_needs;
+DROP TABLE client_services;
+DROP TABLE clients;

@@ -1,0 +1,344 @@
+//! `POST /rentals/import`: many rentals from one CSV file (docs/rentals-import.md).
+//!
+//! The body is streamed to a temp file — never held in memory, and not bound by the
+//! JSON body limit but by `SUMAI_IMPORT_MAX_BYTES` — and then read twice on a blocking
+//! thread (see [`passes`]): pass 1 checks every row and keeps only what it needs to
+//! decide (the numbers of the bad rows, a hash per registration); pass 2 converts the
+//! good rows again and stores them in one transaction. Memory stays flat whatever the
+//! size of the file.
+
+mod passes;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Action, Caller, Resource, authorize};
+use crate::domain::rental::csv::{Charset, Utf8Sniffer};
+use crate::domain::time::today_tokyo;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::state::AppState;
+use passes::Checked;
+
+/// What to do when some rows are bad.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// Store every row or none: any bad row fails the import (422) and nothing is stored.
+    #[default]
+    All,
+    /// Store the good rows and report the bad ones.
+    Partial,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// `all` (the default): all or nothing; `partial`: keep the good rows.
+    #[param(inline)]
+    pub mode: Option<ImportMode>,
+}
+
+/// One bad cell, or a bad row or header.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ImportIssue {
+    /// The data row: 1 is the first row after the header (line 2 of the file unless a
+    /// cell holds a line break); 0 is the header.
+    pub row: u64,
+    /// The line of the file on which the row starts.
+    pub line: u64,
+    /// The column as the file's header names it (`家賃` or `rent`); absent when the
+    /// problem is the whole row.
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportSummary {
+    /// Rentals stored.
+    pub imported: u64,
+    /// Rows refused (always 0 in `all` mode: any bad row fails the import).
+    pub rejected: u64,
+    /// The problems of the refused rows, at most 1,000.
+    pub report: Vec<ImportIssue>,
+    /// Problems found beyond the 1,000 listed.
+    pub unlisted: u64,
+}
+
+/// A failed import: the problem document (its `errors` name each bad cell as
+/// `row {n}: {column}`), plus the same problems as structured `report` entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportProblem {
+    #[serde(flatten)]
+    pub problem: Problem,
+    /// Rows with at least one problem.
+    pub rejected: u64,
+    /// At most 1,000 problems, in file order.
+    pub report: Vec<ImportIssue>,
+    /// Problems found beyond the 1,000 listed.
+    pub unlisted: u64,
+}
+
+/// Problems listed in a report; more are counted, not listed.
+pub const REPORT_CAP: usize = 1_000;
+
+/// Removes the uploaded file however the request ends.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Accepts `text/csv` only; returns the charset it names, if any.
+fn declared_charset(req: &HttpRequest) -> ApiResult<Option<Charset>> {
+    let unsupported = || {
+        ApiError::UnsupportedMediaType(
+            "send the file with Content-Type: text/csv (charset=utf-8 or charset=shift_jis)".into(),
+        )
+    };
+    let value = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unsupported)?;
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("text/csv") {
+        return Err(unsupported());
+    }
+    for param in parts {
+        if let Some((k, v)) = param.split_once('=')
+            && k.trim().eq_ignore_ascii_case("charset")
+        {
+            return Charset::from_label(v).map(Some).ok_or_else(|| {
+                ApiError::UnsupportedMediaType(format!(
+                    "charset {} is not supported: send UTF-8 or Shift_JIS",
+                    v.trim()
+                ))
+            });
+        }
+    }
+    Ok(None)
+}
+
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+/// Bytes gathered before each write to the temp file (on a blocking thread).
+const WRITE_CHUNK: usize = 1024 * 1024;
+
+/// Streams the body into a temp file, refusing it past `limit` bytes; returns the file,
+/// its size and whether it is UTF-8.
+async fn receive(mut payload: web::Payload, limit: u64) -> ApiResult<(TempFile, u64, Utf8Sniffer)> {
+    let too_large = || ApiError::PayloadTooLarge(usize::try_from(limit).unwrap_or(usize::MAX));
+    let path = std::env::temp_dir().join(format!(
+        "sumai-import-{}.csv",
+        uuid::Uuid::now_v7().simple()
+    ));
+    let temp = TempFile(path.clone());
+    let mut file = web::block(move || create_private(&path))
+        .await?
+        .map_err(ApiError::internal)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_CHUNK);
+    let mut size = 0u64;
+    let mut sniffer = Utf8Sniffer::new();
+    loop {
+        let chunk = payload.next().await;
+        let last = chunk.is_none();
+        if let Some(chunk) = chunk {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request("malformed-json", format!("the body could not be read: {e}"))
+            })?;
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(too_large());
+            }
+            sniffer.feed(&chunk);
+            buf.extend_from_slice(&chunk);
+        }
+        if buf.len() >= WRITE_CHUNK || (last && !buf.is_empty()) {
+            let (f, b) = web::block(move || {
+                file.write_all(&buf)?;
+                buf.clear();
+                Ok::<_, std::io::Error>((file, buf))
+            })
+            .await?
+            .map_err(ApiError::internal)?;
+            file = f;
+            buf = b;
+        }
+        if last {
+            break;
+        }
+    }
+    Ok((temp, size, sniffer))
+}
+
+fn problem_response(problem: ImportProblem) -> HttpResponse {
+    HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+        .insert_header((header::CONTENT_TYPE, "application/problem+json"))
+        .body(serde_json::to_string(&problem).unwrap_or_default())
+}
+
+fn field_of(issue: &ImportIssue) -> String {
+    let row = if issue.row == 0 {
+        "header".to_owned()
+    } else {
+        format!("row {}", issue.row)
+    };
+    match &issue.column {
+        Some(c) => format!("{row}: {c}"),
+        None => row,
+    }
+}
+
+/// The 422 for a file with bad rows (or a bad header): nothing was stored.
+fn rejection(checked: &Checked) -> HttpResponse {
+    let detail = if checked.header_failed {
+        "the header of the file is not valid; nothing was imported".to_owned()
+    } else {
+        format!(
+            "{} of {} rows have problems; nothing was imported (send ?mode=partial to keep the good rows)",
+            checked.rejected, checked.rows
+        )
+    };
+    let errors = checked
+        .report
+        .iter()
+        .map(|i| FieldError::new(field_of(i), i.reason.clone()))
+        .collect();
+    let mut problem = ApiError::Validation(errors).to_problem();
+    problem.detail = detail;
+    problem_response(ImportProblem {
+        problem,
+        rejected: checked.rejected,
+        report: checked.report.clone(),
+        unlisted: checked.unlisted,
+    })
+}
+
+/// Imports rentals from a CSV file: one row per rental, a header naming the columns in
+/// English (the JSON field names) or Japanese (docs/rentals-import.md). UTF-8 (with or
+/// without BOM) or Shift_JIS: by `charset`, else by whether the bytes are valid UTF-8.
+/// All or nothing by default; `?mode=partial` keeps the good rows. Rows without
+/// coordinates are stored with `geocode_status` `pending` and placed later by the
+/// geocoder. 居住サポート住宅 cannot be imported.
+#[utoipa::path(tag = "rentals", params(ImportQuery),
+    request_body(content = String, content_type = "text/csv",
+        description = "CSV, UTF-8 or Shift_JIS (`text/csv; charset=shift_jis`), at most SUMAI_IMPORT_MAX_BYTES (512 MiB by default)"),
+    responses(
+        (status = 201, body = ImportSummary, description = "mode=all: every row was stored"),
+        (status = 200, body = ImportSummary, description = "mode=partial: the good rows were stored; `report` lists the problems of the others"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = ImportProblem, content_type = "application/problem+json",
+            description = "the header is invalid, or (mode=all) some rows are: nothing was stored"),
+    ), security(("bearer" = [])))]
+#[post("/rentals/import")]
+#[tracing::instrument(name = "rentals.import", skip_all, fields(mode, rows, rejected))]
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    authorize(&caller, Action::Create, Resource::Rentals)?;
+    let mode = query.into_inner().mode.unwrap_or_default();
+    tracing::Span::current().record("mode", tracing::field::debug(mode));
+    let declared = declared_charset(&req)?;
+    let limit = state.import_max_bytes;
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(
+            usize::try_from(limit).unwrap_or(usize::MAX),
+        ));
+    }
+    let started = std::time::Instant::now();
+    let (temp, size, sniffer) = receive(payload, limit).await?;
+    let charset = declared.unwrap_or_else(|| sniffer.charset());
+    let received_ms = started.elapsed().as_millis() as u64;
+
+    let today = today_tokyo();
+    let path = temp.0.clone();
+    let checked = state
+        .db
+        .run(move |conn| passes::check(conn, &caller, &path, charset, today))
+        .await?;
+    let checked_ms = started.elapsed().as_millis() as u64 - received_ms;
+    let span = tracing::Span::current();
+    span.record("rows", checked.rows);
+    span.record("rejected", checked.rejected);
+    if checked.header_failed || (mode == ImportMode::All && checked.rejected > 0) {
+        return Ok(rejection(&checked));
+    }
+    if checked.rows == 0 {
+        return Err(ApiError::field(
+            "body",
+            "the file has a header but no rows to import",
+        ));
+    }
+
+    let rejected = checked.rejected;
+    let unlisted = checked.unlisted;
+    let report = checked.report.clone();
+    let path = temp.0.clone();
+    let imported = if checked.rows > rejected {
+        state
+            .db
+            .transaction(move |conn| {
+                passes::store(conn, &caller, &path, charset, today, &checked, mode, size)
+            })
+            .await?
+    } else {
+        0
+    };
+    drop(temp);
+    let stored_ms = started.elapsed().as_millis() as u64 - received_ms - checked_ms;
+    // The other replicas see the rows at their next poll; this one at once.
+    let index = state.rentals.clone();
+    state.db.run(move |conn| Ok(index.poll(conn)?)).await?;
+    tracing::info!(
+        bytes = size,
+        charset = charset.name(),
+        imported,
+        rejected,
+        received_ms,
+        checked_ms,
+        stored_ms,
+        indexed_ms = started.elapsed().as_millis() as u64 - received_ms - checked_ms - stored_ms,
+        "rentals imported"
+    );
+    let status = match mode {
+        ImportMode::All => StatusCode::CREATED,
+        ImportMode::Partial => StatusCode::OK,
+    };
+    Ok(HttpResponse::build(status).json(ImportSummary {
+        imported,
+        rejected,
+        report,
+        unlisted,
+    }))
+}
