@@ -37,6 +37,10 @@ pub struct Settings {
     /// The largest CSV body `POST /rentals/import` accepts (it is streamed to a temp
     /// file, not held in memory, and not bound by `body_limit_bytes`).
     pub import_max_bytes: u64,
+    /// An open inquiry with no step for this many days is flagged as stalled.
+    pub inquiry_stall_days: i64,
+    /// How often each replica's webhook worker looks for due deliveries.
+    pub webhook_poll_ms: u64,
 }
 
 #[derive(Debug)]
@@ -70,6 +74,8 @@ struct FileSettings {
     geocoder_timeout_ms: Option<u64>,
     index_poll_ms: Option<u64>,
     import_max_bytes: Option<u64>,
+    inquiry_stall_days: Option<i64>,
+    webhook_poll_ms: Option<u64>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -153,6 +159,18 @@ impl Settings {
             file.import_max_bytes.and_then(|v| i64::try_from(v).ok()),
             DEFAULT_IMPORT_MAX_BYTES,
         );
+        let inquiry_stall_days = num("SUMAI_INQUIRY_STALL_DAYS", file.inquiry_stall_days, 14);
+        let webhook_poll_ms = num(
+            "SUMAI_WEBHOOK_POLL_MS",
+            file.webhook_poll_ms.and_then(|v| i64::try_from(v).ok()),
+            2000,
+        );
+        if !(50..=60_000).contains(&webhook_poll_ms) {
+            errors.push("SUMAI_WEBHOOK_POLL_MS must be between 50 and 60000".into());
+        }
+        if !(1..=365).contains(&inquiry_stall_days) {
+            errors.push("SUMAI_INQUIRY_STALL_DAYS must be between 1 and 365".into());
+        }
         if !(100..=30_000).contains(&geocoder_timeout_ms) {
             errors.push("SUMAI_GEOCODER_TIMEOUT_MS must be between 100 and 30000".into());
         }
@@ -282,6 +300,8 @@ impl Settings {
                 geocoder_timeout_ms: geocoder_timeout_ms as u64,
                 index_poll_ms: index_poll_ms as u64,
                 import_max_bytes: import_max_bytes as u64,
+                inquiry_stall_days,
+                webhook_poll_ms: webhook_poll_ms as u64,
             }),
             _ => Err(format!("invalid settings:\n  {}", errors.join("\n  "))),
         }
@@ -400,6 +420,8 @@ mod tests {
         assert_eq!(s.demo_password.expose_secret(), "demo-pass-2026");
         assert!(s.jwt.access_ttl_secs <= 900);
         assert_eq!(s.import_max_bytes, 512 * 1024 * 1024);
+        assert_eq!(s.inquiry_stall_days, 14);
+        assert_eq!(s.webhook_poll_ms, 2000);
     }
 
     #[test]
@@ -416,6 +438,22 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.contains("SUMAI_IMPORT_MAX_BYTES"), "{err}");
+    }
+
+    #[test]
+    fn the_inquiry_stall_days_are_read_and_bounded() {
+        let s = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_INQUIRY_STALL_DAYS", "30"),
+        ]))
+        .unwrap();
+        assert_eq!(s.inquiry_stall_days, 30);
+        let err = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_INQUIRY_STALL_DAYS", "0"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("SUMAI_INQUIRY_STALL_DAYS"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The demo data set: organisations of every kind in one real city (札幌市) and an
-//! account for each, so a newcomer can try every endpoint at once. Loaded once: a second
-//! load finds `operator@demo.example` and does nothing.
+//! account for each, rentals, and clients of office@ and office2@ with needs, consents
+//! and inquiries in every state (`clients`), so a newcomer can try every endpoint at
+//! once. Loaded once: a second load finds `operator@demo.example` and does nothing.
+
+mod clients;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -187,6 +190,7 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
             organizations::insert(conn, &org)?;
             org_ids.push(org.id);
         }
+        let mut user_ids = std::collections::HashMap::new();
         for (account, hash) in DEMO_ACCOUNTS.iter().zip(hashes) {
             let org = match account.org {
                 Some(i) => org_ids
@@ -196,9 +200,34 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
                 None => operator.clone(),
             };
             let email = Email::parse(account.email).map_err(ApiError::internal)?;
-            insert_user(conn, &org, &email, account.name, account.role, hash)?;
+            let user = insert_user(conn, &org, &email, account.name, account.role, hash)?;
+            user_ids.insert(account.email, user.id);
         }
         demo_rentals(conn, &org_ids)?;
+        let org = |i: usize| {
+            org_ids
+                .get(i)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("demo org index"))
+        };
+        let user = |email: &str| {
+            user_ids
+                .get(email)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("demo user"))
+        };
+        clients::demo_clients(
+            conn,
+            &clients::Parties {
+                office: org(0)?,
+                office2: org(1)?,
+                corp: org(2)?,
+                landlord: org(5)?,
+                office_user: user("office@demo.example")?,
+                office2_user: user("office2@demo.example")?,
+                landlord_user: user("landlord@demo.example")?,
+            },
+        )?;
         Ok(true)
     })
     .await

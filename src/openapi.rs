@@ -24,7 +24,9 @@ use crate::error::{FieldError, Problem};
         (name = "users", description = "Users of an organisation"),
         (name = "api-keys", description = "Credentials for machine clients"),
         (name = "clients", description = "Clients of support offices (要配慮個人情報): needs, consents, provision log, matches"),
+        (name = "inquiries", description = "A client's application to a rental: proposal, viewing, application, the landlord's answer (with its reason), move-in or the client's withdrawal (with the client's own reason)"),
         (name = "rentals", description = "The register of セーフティネット登録住宅: CRUD, search, history"),
+        (name = "webhooks", description = "Event subscriptions, signed deliveries (HMAC-SHA256) and their status"),
         (name = "operations", description = "Health, readiness, metrics, problem types"),
     ),
 )]

@@ -119,6 +119,14 @@ fn run(
         rentals.clone(),
         std::time::Duration::from_millis(settings.index_poll_ms),
     ));
+    tokio::spawn(crate::notify::delivery::keep_delivering(
+        db.clone(),
+        std::time::Duration::from_millis(settings.webhook_poll_ms),
+    ));
+    tokio::spawn(crate::db::inquiries::keep_flagging_stalled(
+        db.clone(),
+        settings.inquiry_stall_days,
+    ));
     let geocoder = Arc::new(crate::notify::geocoder::Geocoder::new(
         settings.geocoder_url.clone(),
         std::time::Duration::from_millis(settings.geocoder_timeout_ms),

@@ -34,6 +34,11 @@ pub enum Resource {
     ApiKeys {
         organization_id: OrganizationId,
     },
+    /// The webhook subscriptions of one organisation (and their deliveries), or one of
+    /// them.
+    Webhooks {
+        organization_id: OrganizationId,
+    },
     /// The register of rentals as a whole (create, import).
     Rentals,
     /// One rental, with the landlord that owns it and the agent that manages it.
@@ -48,6 +53,15 @@ pub enum Resource {
     Client {
         office: OrganizationId,
         shared_with_caller: bool,
+    },
+    /// Inquiries as a whole (list, propose).
+    Inquiries,
+    /// One inquiry: the client's office, and the rental's landlord and agent. `Create`
+    /// and `Update` mean taking a step of that side.
+    Inquiry {
+        office: OrganizationId,
+        landlord: OrganizationId,
+        agent: Option<OrganizationId>,
     },
 }
 
@@ -171,6 +185,32 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
             }
             Err(ApiError::NotFound)
         }
+        Resource::Inquiries => match (caller.org_kind, action) {
+            (OrgKind::SupportOffice | OrgKind::Landlord | OrgKind::RealEstateAgent, List) => Ok(()),
+            (OrgKind::SupportOffice, Create) if caller.role >= Role::Staff => Ok(()),
+            (OrgKind::SupportOffice, Create) => forbidden("a viewer cannot propose rentals"),
+            _ => forbidden(
+                "inquiries are between a support office and the rental's landlord or agent",
+            ),
+        },
+        Resource::Inquiry {
+            office,
+            landlord,
+            agent,
+        } => {
+            let party = own(office) || own(landlord) || agent.is_some_and(own);
+            if !party {
+                return Err(ApiError::NotFound);
+            }
+            match action {
+                Read | List => Ok(()),
+                Create | Update if caller.role >= Role::Staff => Ok(()),
+                _ if caller.role < Role::Staff => {
+                    forbidden("a viewer cannot take steps of an inquiry")
+                }
+                _ => forbidden("an inquiry is never deleted; withdraw or decline it"),
+            }
+        }
         Resource::ApiKeys { organization_id } => {
             if !own(organization_id) && !caller.is_operator() {
                 return Err(ApiError::NotFound);
@@ -184,6 +224,18 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 // The operator may revoke a leaked key of any organisation.
                 Delete if admin && (own(organization_id) || operator_admin) => Ok(()),
                 _ => forbidden("only an administrator of the organisation manages its API keys"),
+            }
+        }
+        // A subscription carries a signing secret and points at the organisation's own
+        // systems: only its own administrators see it, not even the operator.
+        Resource::Webhooks { organization_id } => {
+            if !own(organization_id) {
+                return Err(ApiError::NotFound);
+            }
+            if admin && human {
+                Ok(())
+            } else {
+                forbidden("only an administrator of the organisation manages its webhooks")
             }
         }
     }
@@ -438,6 +490,50 @@ mod tests {
     }
 
     #[test]
+    fn an_inquiry_is_seen_by_its_three_parties_only_and_stepped_by_staff() {
+        let (office, landlord, agent) = (
+            OrganizationId::new(),
+            OrganizationId::new(),
+            OrganizationId::new(),
+        );
+        let r = Resource::Inquiry {
+            office,
+            landlord,
+            agent: Some(agent),
+        };
+        for (kind, org) in [
+            (OrgKind::SupportOffice, office),
+            (OrgKind::Landlord, landlord),
+            (OrgKind::RealEstateAgent, agent),
+        ] {
+            for role in Role::ALL {
+                let c = caller(kind, role, org);
+                assert!(authorize(&c, Action::Read, r).is_ok());
+                assert_eq!(
+                    authorize(&c, Action::Update, r).is_ok(),
+                    role >= Role::Staff,
+                    "{kind:?} {role:?}"
+                );
+                assert!(authorize(&c, Action::Delete, r).is_err());
+            }
+        }
+        for kind in OrgKind::ALL {
+            let c = caller(kind, Role::Admin, OrganizationId::new());
+            assert!(matches!(
+                authorize(&c, Action::Read, r),
+                Err(ApiError::NotFound)
+            ));
+        }
+        let council = caller(OrgKind::Council, Role::Admin, OrganizationId::new());
+        assert!(authorize(&council, Action::List, Resource::Inquiries).is_err());
+        let viewer = caller(OrgKind::SupportOffice, Role::Viewer, office);
+        assert!(authorize(&viewer, Action::List, Resource::Inquiries).is_ok());
+        assert!(authorize(&viewer, Action::Create, Resource::Inquiries).is_err());
+        let landlord = caller(OrgKind::Landlord, Role::Admin, landlord);
+        assert!(authorize(&landlord, Action::Create, Resource::Inquiries).is_err());
+    }
+
+    #[test]
     fn only_an_operator_admin_creates_organisations() {
         let op = OrganizationId::new();
         assert!(
@@ -464,6 +560,27 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn only_an_organisations_own_admins_manage_its_webhooks() {
+        let org = OrganizationId::new();
+        let r = Resource::Webhooks {
+            organization_id: org,
+        };
+        for kind in OrgKind::ALL {
+            for role in Role::ALL {
+                for action in [Action::Read, Action::List, Action::Create, Action::Delete] {
+                    let mine = authorize(&caller(kind, role, org), action, r);
+                    assert_eq!(mine.is_ok(), role == Role::Admin, "{kind:?} {role:?}");
+                    let other = authorize(&caller(kind, role, OrganizationId::new()), action, r);
+                    assert!(
+                        matches!(other, Err(ApiError::NotFound)),
+                        "{kind:?} {role:?} {action:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -132,6 +132,7 @@ pub fn display_code_taken(
     let mut q = clients::table
         .filter(clients::office_org_id.eq(office))
         .filter(clients::display_code.eq(code))
+        .filter(clients::deleted_at.is_null())
         .select(clients::id)
         .into_boxed();
     if let Some(id) = except {
@@ -140,11 +141,13 @@ pub fn display_code_taken(
     Ok(q.first::<String>(conn).optional()?.is_some())
 }
 
-/// Live clients of one office, or those whose data a 居住支援法人 may see by consent.
+/// Live clients of one office, or those whose data a 居住支援法人 may see by consent;
+/// only those in `status` when given (filtered here, so pages stay whole).
 pub fn list(
     conn: &mut DbConn,
     office: Option<&str>,
     ids: Option<&[String]>,
+    status: Option<&str>,
     page: &PageRequest,
 ) -> QueryResult<Vec<ClientRow>> {
     let mut q = clients::table
@@ -158,6 +161,9 @@ pub fn list(
     }
     if let Some(ids) = ids {
         q = q.filter(clients::id.eq_any(ids.to_vec()));
+    }
+    if let Some(s) = status {
+        q = q.filter(clients::status.eq(s.to_owned()));
     }
     if let Some(after) = &page.after {
         q = q.filter(clients::id.gt(after.clone()));

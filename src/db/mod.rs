@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
+pub mod inquiries;
 pub mod login_throttle;
 pub mod organizations;
 pub mod refresh_tokens;

@@ -2,4 +2,7 @@
 //! without coordinates (and, later, webhook delivery from the outbox). Every outbound
 //! call has a timeout and a failure leaves a recorded state, never a guess.
 
+pub mod delivery;
 pub mod geocoder;
+pub mod outbox;
+pub mod saved_search;

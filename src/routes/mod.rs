@@ -5,11 +5,13 @@ pub mod api_keys;
 pub mod auth;
 pub mod clients;
 pub mod health;
+pub mod inquiries;
 pub mod me;
 pub mod organizations;
 pub mod problems;
 pub mod rentals;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
@@ -115,6 +117,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(clients::consents::withdraw)
                 .service(clients::consents::provisions)
                 .service(clients::matches::matches)
+                .service(inquiries::create)
+                .service(inquiries::list)
+                .service(inquiries::read)
+                .service(inquiries::events)
+                .service(inquiries::steps::step)
                 .service(rentals::search::search)
                 .service(rentals::create)
                 .service(rentals::mine)
@@ -122,6 +129,14 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(rentals::import::import)
                 .service(rentals::read)
                 .service(rentals::update)
-                .service(rentals::remove),
+                .service(rentals::remove)
+                .service(webhooks::create)
+                .service(webhooks::list)
+                .service(webhooks::read)
+                .service(webhooks::deactivate)
+                .service(webhooks::rotate_secret)
+                .service(webhooks::deliveries::list)
+                .service(webhooks::deliveries::redeliver)
+                .service(webhooks::deliveries::ping),
         );
 }

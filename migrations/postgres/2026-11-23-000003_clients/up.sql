@@ -21,7 +21,7 @@ CREATE TABLE clients (
     updated_at TIMESTAMP NOT NULL,
     deleted_at TIMESTAMP
 );
-CREATE UNIQUE INDEX clients_display_code_idx ON clients (office_org_id, display_code);
+CREATE UNIQUE INDEX clients_display_code_idx ON clients (office_org_id, display_code) WHERE deleted_at IS NULL;
 CREATE INDEX clients_office_idx ON clients (office_org_id, id);
 
 -- The services a client uses at the office, each with its period.

@@ -44,11 +44,11 @@ impl Kind {
         match self {
             Kind::Text => "text",
             Kind::Id => "id (UUID)",
-            Kind::Date => "date YYYY-MM-DD",
+            Kind::Date => "date",
             Kind::Integer => "integer",
             Kind::Decimal => "decimal",
             Kind::Boolean => "boolean",
-            Kind::List => "list (`|`)",
+            Kind::List => "list",
         }
     }
 }

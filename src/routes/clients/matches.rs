@@ -164,7 +164,14 @@ pub async fn matches(
                     "record the client's needs first (PUT /api/v1/clients/{id}/needs)".into(),
                 )
             })?;
-            let move_by = client.target_move_date.map(days_since_epoch);
+            // Free by the target date; with none (or one already past), free today.
+            let today = days_since_epoch(today_tokyo());
+            let move_by = Some(
+                client
+                    .target_move_date
+                    .map_or(today, days_since_epoch)
+                    .max(today),
+            );
             let needs = needs_for_matching(&row, client.categories as u32, move_by)?;
             // The office supports the tenant and writes the sheet; a 居住支援法人 the
             // client agreed to share with brings 見守り and a rent guarantee.

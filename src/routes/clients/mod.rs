@@ -448,11 +448,22 @@ pub async fn list(
         .db
         .transaction(move |conn| {
             let org = caller.organization_id.to_string();
+            let status = status.map(ClientStatus::as_str);
             let rows = if caller.org_kind == OrgKind::SupportOffice {
-                clients::list(conn, Some(&org), None, &page)?
+                clients::list(conn, Some(&org), None, status, &page)?
             } else {
                 let ids = clients::shared_with(conn, &org)?;
-                clients::list(conn, None, Some(&ids), &page)?
+                let rows = clients::list(conn, None, Some(&ids), status, &page)?;
+                // What the list shows of each client goes to another organisation: a
+                // provision under the consent that shares it.
+                for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
+                    if let Some(c) =
+                        clients::active_consent(conn, &row.id, "share_with_corp", Some(&org))?
+                    {
+                        record_access(conn, &caller, row, "list", "client_summary", Some(&c))?;
+                    }
+                }
+                rows
             };
             audit::write(
                 conn,
@@ -468,13 +479,6 @@ pub async fn list(
             Ok(rows)
         })
         .await?;
-    let rows: Vec<ClientRow> = match status {
-        Some(s) => rows
-            .into_iter()
-            .filter(|r| r.status == s.as_str())
-            .collect(),
-        None => rows,
-    };
     let page = Page::from_rows(rows, limit, |r| r.id.clone());
     let items = page
         .items

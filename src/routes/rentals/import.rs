@@ -245,6 +245,7 @@ fn rejection(checked: &Checked) -> HttpResponse {
     responses(
         (status = 201, body = ImportSummary, description = "mode=all: every row was stored"),
         (status = 200, body = ImportSummary, description = "mode=partial: the good rows were stored; `report` lists the problems of the others"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "an unknown mode"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),

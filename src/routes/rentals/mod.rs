@@ -20,6 +20,7 @@ use crate::domain::rental::{Placement, RentalInput, ValidRental};
 use crate::domain::time::today_tokyo;
 use crate::domain::validate::{Fields, collected};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::notify::saved_search;
 use crate::state::AppState;
 use view::{RentalView, RowMeta, input_from_row, row_from_valid};
 
@@ -199,6 +200,9 @@ pub async fn create(
             );
             rentals::insert(conn, &row)?;
             rentals::insert_history(conn, &history_row(&row, "create", Some(&caller)))?;
+            if saved_search::became_available(None, &row) {
+                saved_search::rental_available(conn, &row)?;
+            }
             audit::write(
                 conn,
                 audit::Entry {
@@ -342,6 +346,9 @@ pub async fn update(
                 return Err(ApiError::PreconditionFailed);
             }
             rentals::insert_history(conn, &history_row(&row, "update", Some(&caller)))?;
+            if saved_search::became_available(Some(&current), &row) {
+                saved_search::rental_available(conn, &row)?;
+            }
             audit::write(
                 conn,
                 audit::Entry {

@@ -315,3 +315,21 @@ fn the_example_files_parse_and_validate_and_say_the_same() {
     }
     assert_eq!(rows[0], rows[1]);
 }
+
+#[test]
+fn the_documentation_lists_every_column_as_the_code_reads_it() {
+    let doc = std::fs::read_to_string(format!(
+        "{}/docs/rentals-import.md",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    for c in COLUMNS {
+        let prefix = format!("| `{}` | {} | {} | ", c.name, c.ja, c.kind.as_str());
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("docs/rentals-import.md lacks {prefix}"));
+        let required = line[prefix.len()..].starts_with("yes |");
+        assert_eq!(required, c.required, "{}", c.name);
+    }
+}
