@@ -1,18 +1,24 @@
 //! CSV import benchmark: `cargo bench --bench import`.
 //!
 //! Generates `BENCH_ROWS` rentals (default 1,000,000) with `datagen::Generator` — the
-//! mix of `shared/data/README.md` — into a CSV file (Japanese header, UTF-8), starts
-//! the real server in this process on a fresh SQLite file (and, when `BENCH_PG_URL` is
-//! set, e.g. `postgres://postgres@127.0.0.1:5432/test`, on a fresh PostgreSQL
-//! database), loads the demo data, logs in as landlord@ and streams the file to
-//! `POST /api/v1/rentals/import`. Prints rows, seconds, rows/s and the process's peak
-//! RSS (VmHWM, reset before each run) for each database. Target (DESIGN.md): 1,000,000
-//! rows in ≤ 60 s with ≤ 300 MB RSS.
+//! mix of `shared/data/README.md` — into a CSV file (Japanese header, UTF-8), then, for
+//! each database, runs itself again as a child process that starts the real server
+//! in-process on a fresh database (SQLite; and PostgreSQL when `BENCH_PG_URL` is set,
+//! e.g. `postgres://postgres@127.0.0.1:5432/test`), loads the demo data, logs in as
+//! landlord@ and streams the file to `POST /api/v1/rentals/import`. Prints rows,
+//! seconds, rows/s and the child's RSS: before the upload, its peak (VmHWM, reset just
+//! before the upload) and after the answer. `BENCH_SQLITE=off` skips SQLite;
+//! `BENCH_TRACE_RSS=1` prints the RSS every second. The server logs the phases of the
+//! import (received, checked, stored, indexed).
+//!
+//! Target (DESIGN.md): 1,000,000 rows in ≤ 60 s with ≤ 300 MB RSS.
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl};
 use sumai_link::config::{LogFormat, Settings};
@@ -25,36 +31,63 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>
 const PASSWORD: &str = "demo-pass-2026";
 
 fn main() -> Result<()> {
-    if std::env::var_os("RUST_LOG").is_none() {
-        // The server logs the phases of the import (received, checked, stored, indexed).
-        // SAFETY: set before any other thread exists.
-        unsafe { std::env::set_var("RUST_LOG", "warn,sumai_link::routes::rentals=info") };
-    }
-    sumai_link::telemetry::init(LogFormat::Text);
     let rows: u64 = match std::env::var("BENCH_ROWS") {
         Ok(v) => v.parse()?,
         Err(_) => 1_000_000,
     };
+    if let (Ok(url), Ok(file)) = (
+        std::env::var("BENCH_CHILD_URL"),
+        std::env::var("BENCH_CHILD_FILE"),
+    ) {
+        return child_run(&url, Path::new(&file), rows);
+    }
     let dir = std::env::temp_dir().join(format!("sumai-bench-import-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir)?;
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(run(rows, &dir));
+    let result = run(rows, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
+/// What a child reports, on one line of its standard output.
 struct Figures {
-    database: &'static str,
     rows: u64,
+    stored: i64,
     seconds: f64,
+    rss_before_mb: f64,
     peak_rss_mb: f64,
     rss_after_mb: f64,
-    stored: i64,
 }
 
-async fn run(rows: u64, dir: &Path) -> Result<()> {
+impl Figures {
+    const TAG: &str = "FIGURES";
+
+    fn to_line(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            Self::TAG,
+            self.rows,
+            self.stored,
+            self.seconds,
+            self.rss_before_mb,
+            self.peak_rss_mb,
+            self.rss_after_mb
+        )
+    }
+
+    fn from_line(line: &str) -> Option<Self> {
+        let mut f = line.strip_prefix(Self::TAG)?.split_whitespace();
+        Some(Self {
+            rows: f.next()?.parse().ok()?,
+            stored: f.next()?.parse().ok()?,
+            seconds: f.next()?.parse().ok()?,
+            rss_before_mb: f.next()?.parse().ok()?,
+            peak_rss_mb: f.next()?.parse().ok()?,
+            rss_after_mb: f.next()?.parse().ok()?,
+        })
+    }
+}
+
+fn run(rows: u64, dir: &Path) -> Result<()> {
     let started = Instant::now();
     let file = dir.join("rentals.csv");
     let bytes = write_csv(&file, rows)?;
@@ -64,44 +97,78 @@ async fn run(rows: u64, dir: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     let mut figures = Vec::new();
-    let sqlite = format!("sqlite://{}/bench.db", dir.display());
-    figures.push(import_into("SQLite", &sqlite, &file, rows, bytes).await?);
+    if std::env::var("BENCH_SQLITE").as_deref() != Ok("off") {
+        let url = format!("sqlite://{}/bench.db", dir.display());
+        figures.push(("SQLite", child("SQLite", &url, &file, rows)?));
+    }
     if let Ok(base) = std::env::var("BENCH_PG_URL") {
         let name = format!("sumai_bench_{}", uuid::Uuid::now_v7().simple());
         let mut admin = diesel::PgConnection::establish(&base)?;
         diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin)?;
-        let outcome = import_into(
-            "PostgreSQL",
-            &with_db_name(&base, &name),
-            &file,
-            rows,
-            bytes,
-        )
-        .await;
+        let outcome = child("PostgreSQL", &with_db_name(&base, &name), &file, rows);
         diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .execute(&mut admin)?;
-        figures.push(outcome?);
+        figures.push(("PostgreSQL", outcome?));
     }
     println!();
     println!(
-        "| database   |      rows | stored    | seconds |  rows/s | peak RSS MB | RSS after MB |"
+        "| database   |      rows |    stored | seconds |  rows/s | RSS before MB | peak RSS MB | RSS after MB |"
     );
     println!(
-        "|------------|-----------|-----------|---------|---------|-------------|--------------|"
+        "|------------|-----------|-----------|---------|---------|---------------|-------------|--------------|"
     );
-    for f in &figures {
+    for (database, f) in &figures {
         println!(
-            "| {:<10} | {:>9} | {:>9} | {:>7.1} | {:>7.0} | {:>11.0} | {:>12.0} |",
-            f.database,
+            "| {database:<10} | {:>9} | {:>9} | {:>7.1} | {:>7.0} | {:>13.0} | {:>11.0} | {:>12.0} |",
             f.rows,
             f.stored,
             f.seconds,
             f.rows as f64 / f.seconds,
+            f.rss_before_mb,
             f.peak_rss_mb,
             f.rss_after_mb
         );
     }
-    println!("target: 1,000,000 rows ≤ 60 s, ≤ 300 MB RSS");
+    println!("target: 1,000,000 rows ≤ 60 s, ≤ 300 MB RSS ({bytes} bytes of CSV)");
+    Ok(())
+}
+
+/// Runs this benchmark again to import `file` into `url`: each database gets a fresh
+/// process, so that the peak RSS is that of one server and one import.
+fn child(database: &str, url: &str, file: &Path, rows: u64) -> Result<Figures> {
+    println!("== {database}");
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .env("BENCH_CHILD_URL", url)
+        .env("BENCH_CHILD_FILE", file)
+        .env("BENCH_ROWS", rows.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines().filter(|l| !l.starts_with(Figures::TAG)) {
+        println!("{line}");
+    }
+    if !out.status.success() {
+        return Err(format!("{database}: the run failed ({})", out.status).into());
+    }
+    stdout
+        .lines()
+        .find_map(Figures::from_line)
+        .ok_or_else(|| format!("{database}: the run printed no figures").into())
+}
+
+fn child_run(url: &str, file: &Path, rows: u64) -> Result<()> {
+    if std::env::var_os("RUST_LOG").is_none() {
+        // The server logs the phases of the import (received, checked, stored, indexed).
+        // SAFETY: set before any other thread exists.
+        unsafe { std::env::set_var("RUST_LOG", "warn,sumai_link::routes::rentals=info") };
+    }
+    sumai_link::telemetry::init(LogFormat::Text);
+    let bytes = std::fs::metadata(file)?.len();
+    let figures = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(import_into(url, file, rows, bytes))?;
+    println!("{}", figures.to_line());
     Ok(())
 }
 
@@ -145,13 +212,21 @@ fn rss_mb() -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-async fn import_into(
-    database: &'static str,
-    url: &str,
-    file: &Path,
-    rows: u64,
-    bytes: u64,
-) -> Result<Figures> {
+/// Prints the RSS every second until `on` is cleared.
+fn trace_rss(on: Arc<AtomicBool>, started: Instant) {
+    std::thread::spawn(move || {
+        while on.load(Ordering::Relaxed) {
+            let (peak, now) = rss_mb();
+            eprintln!(
+                "rss t={:.0}s now={now:.0} MB peak={peak:.0} MB",
+                started.elapsed().as_secs_f64()
+            );
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+}
+
+async fn import_into(url: &str, file: &Path, rows: u64, bytes: u64) -> Result<Figures> {
     let env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", url.to_owned()),
         ("SUMAI_BIND", "127.0.0.1:0".to_owned()),
@@ -166,11 +241,20 @@ async fn import_into(
         ),
     ]);
     let settings = Settings::load_from(|k| env.get(k).cloned())?;
+    let trace = std::env::var_os("BENCH_TRACE_RSS").is_some();
+    let stage = |name: &str| {
+        if trace {
+            eprintln!("rss {name}: {:.0} MB", rss_mb().1);
+        }
+    };
+    stage("start");
     let app = Application::build(settings).await?;
+    stage("server built");
     let port = app.port();
     let db = app.db().clone();
     let index = app.rentals();
     sumai_link::demo::load(&db, &secrecy::SecretString::from(PASSWORD)).await?;
+    stage("demo loaded");
     let server = app.into_server();
     let handle = server.handle();
     tokio::spawn(server);
@@ -192,15 +276,21 @@ async fn import_into(
         .as_str()
         .ok_or("no access token")?
         .to_owned();
-    // Wait for the index to hold the demo rentals, so that the import's own refresh is
+    // Wait until the index holds the demo rentals, so that the import's own refresh is
     // what is measured.
     while index.len() < sumai_link::demo::DEMO_RENTALS {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    stage("logged in, index ready");
     // Peak RSS from here on (Linux: writing 5 to clear_refs resets VmHWM).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let rss_before_mb = rss_mb().1;
     let started = Instant::now();
+    let tracing = Arc::new(AtomicBool::new(true));
+    if trace {
+        trace_rss(tracing.clone(), started);
+    }
     let res = client
         .post(format!("{base}/api/v1/rentals/import"))
         .bearer_auth(&token)
@@ -213,8 +303,9 @@ async fn import_into(
     let body: serde_json::Value = res.json().await?;
     let seconds = started.elapsed().as_secs_f64();
     let (peak_rss_mb, rss_after_mb) = rss_mb();
+    tracing.store(false, Ordering::Relaxed);
     if status != reqwest::StatusCode::CREATED || body["imported"].as_u64() != Some(rows) {
-        return Err(format!("{database}: import answered {status}: {body}").into());
+        return Err(format!("the import answered {status}: {body}").into());
     }
     let stored = db
         .run(|conn| {
@@ -227,18 +318,18 @@ async fn import_into(
             Ok(n.first().map_or(0, |r| r.n))
         })
         .await?;
-    println!(
-        "{database}: {rows} rows in {seconds:.1} s; index holds {}; peak RSS {peak_rss_mb:.0} MB",
+    eprintln!(
+        "{rows} rows in {seconds:.1} s; the index holds {}; peak RSS {peak_rss_mb:.0} MB",
         index.len()
     );
     handle.stop(true).await;
     Ok(Figures {
-        database,
         rows,
+        stored,
         seconds,
+        rss_before_mb,
         peak_rss_mb,
         rss_after_mb,
-        stored,
     })
 }
 

@@ -16,6 +16,7 @@
 //! BENCH_HTTP=0 (skip the HTTP part).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ use sumai_link::domain::rental::query::RentalQuery;
 use sumai_link::domain::rental::{Category, Coordinates, Placement};
 use sumai_link::domain::user::{Email, Role};
 use sumai_link::domain::validate::Fields;
-use sumai_link::routes::rentals::view::{RowMeta, row_from_valid};
+use sumai_link::routes::rentals::view::{RentalView, RowMeta, row_from_valid};
 use sumai_link::search::index::haversine_m;
 use sumai_link::search::{RentalIndex, Scope};
 
@@ -385,6 +386,9 @@ fn query_points(n: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A query point as a map key (the bits of latitude and longitude).
+type PointKey = (u64, u64);
+
 /// Latencies of one engine and the mean number of results.
 struct Measured {
     engine: String,
@@ -581,7 +585,6 @@ fn http_bench(
     passes: usize,
     notes: &mut Vec<String>,
 ) -> Measured {
-    use std::collections::HashMap;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -864,6 +867,61 @@ fn main() {
                 .len()
         },
     )];
+
+    // What the HTTP search does after the index: read the page's 50 rows back from
+    // SQLite (`find_many`), then turn them into views and JSON.
+    let pages: HashMap<PointKey, Vec<(String, Option<f64>)>> = points
+        .iter()
+        .map(|&(lat, lon)| {
+            let hits = index
+                .search(&typical_query(lat, lon), Scope::All)
+                .expect("index ready");
+            let page = hits
+                .items
+                .iter()
+                .map(|(id, d)| (uuid::Uuid::from_u128(*id).to_string(), *d))
+                .collect();
+            ((lat.to_bits(), lon.to_bits()), page)
+        })
+        .collect();
+    let page_of = |lat: f64, lon: f64| &pages[&(lat.to_bits(), lon.to_bits())];
+    results.push(measure(
+        "a+) find_many of the 50 rows (SQLite)",
+        &points,
+        cfg.passes,
+        |lat, lon| {
+            let ids: Vec<String> = page_of(lat, lon).iter().map(|p| p.0.clone()).collect();
+            db::rentals::find_many(&mut lite, &ids)
+                .expect("find_many")
+                .len()
+        },
+    ));
+    let rows_of: HashMap<PointKey, Vec<db::rentals::RentalRow>> = points
+        .iter()
+        .map(|&(lat, lon)| {
+            let ids: Vec<String> = page_of(lat, lon).iter().map(|p| p.0.clone()).collect();
+            let rows = db::rentals::find_many(&mut lite, &ids).expect("find_many");
+            ((lat.to_bits(), lon.to_bits()), rows)
+        })
+        .collect();
+    results.push(measure(
+        "a++) 50 rows to views + JSON",
+        &points,
+        cfg.passes,
+        |lat, lon| {
+            let key = (lat.to_bits(), lon.to_bits());
+            let views: Vec<RentalView> = rows_of[&key]
+                .iter()
+                .zip(&pages[&key])
+                .map(|(r, p)| RentalView::from_row(r.clone(), p.1).expect("view"))
+                .collect();
+            serde_json::to_vec(&views).expect("json").len() / 1000
+        },
+    ));
+    notes.push(
+        "a+) and a++) are the parts of e) after the index (mean hits column: rows read; KB of JSON)"
+            .into(),
+    );
 
     // b) SQLite btree.
     eprintln!("b) SQLite btree");

@@ -2,12 +2,14 @@
 //!
 //! The body is streamed to a temp file — never held in memory, and not bound by the
 //! JSON body limit but by `SUMAI_IMPORT_MAX_BYTES` — and then read twice on a blocking
-//! thread (see [`passes`]): pass 1 checks every row and keeps only what it needs to
-//! decide (the numbers of the bad rows, a hash per registration); pass 2 converts the
-//! good rows again and stores them in one transaction. Memory stays flat whatever the
-//! size of the file.
+//! thread: pass 1 ([`passes`]) checks every row and keeps only what it needs to
+//! decide (the numbers of the bad rows, a hash per registration); pass 2 ([`store`])
+//! converts the good rows again and stores them in one transaction. Memory stays flat
+//! whatever the size of the file.
 
+mod bulk;
 mod passes;
+mod store;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Action, Caller, Resource, authorize};
+use crate::db::Backend;
 use crate::domain::rental::csv::{Charset, Utf8Sniffer};
 use crate::domain::time::today_tokyo;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -307,12 +310,34 @@ pub async fn import(
     let report = checked.report.clone();
     let path = temp.0.clone();
     let imported = if checked.rows > rejected {
-        state
+        let stored = state
             .db
             .transaction(move |conn| {
-                passes::store(conn, &caller, &path, charset, today, &checked, mode, size)
+                let job = store::Job {
+                    caller,
+                    path: &path,
+                    charset,
+                    today,
+                    mode,
+                    bytes: size,
+                };
+                store::store(conn, &job, &checked)
             })
-            .await?
+            .await;
+        if state.db.backend() == Backend::Sqlite {
+            let db = state.db.clone();
+            actix_web::rt::spawn(async move {
+                let started = std::time::Instant::now();
+                match db.run(store::checkpoint_sqlite).await {
+                    Ok(()) => tracing::info!(
+                        ms = started.elapsed().as_millis() as u64,
+                        "checkpointed the WAL after an import"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "checkpoint after an import failed"),
+                }
+            });
+        }
+        stored?
     } else {
         0
     };
