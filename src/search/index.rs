@@ -52,6 +52,20 @@ fn cell_of(lat: f64, lon: f64) -> (i32, i32) {
     )
 }
 
+/// A lower bound of the distance in metres from `(lat, lon)` to any point of cell
+/// `(a, b)`: the equirectangular distance to the cell's nearest edge or corner, with the
+/// longitude scale of its latitude farthest from the equator, less 1% for safety. A
+/// search skips the cells of its bounding box that lie wholly outside the radius.
+fn cell_min_distance_m(lat: f64, lon: f64, (a, b): (i32, i32)) -> f64 {
+    const M_PER_DEG: f64 = 111_195.0;
+    let (lat0, lon0) = (f64::from(a) * CELL_LAT, f64::from(b) * CELL_LON);
+    let (lat1, lon1) = (lat0 + CELL_LAT, lon0 + CELL_LON);
+    let dy = (lat0 - lat).max(lat - lat1).max(0.0) * M_PER_DEG;
+    let far = lat0.abs().max(lat1.abs()).max(lat.abs());
+    let dx = (lon0 - lon).max(lon - lon1).max(0.0) * M_PER_DEG * far.to_radians().cos();
+    (dx * dx + dy * dy).sqrt() * 0.99 - 1.0
+}
+
 fn cell_key((a, b): (i32, i32)) -> u64 {
     (u64::from(a as u32) << 32) | u64::from(b as u32)
 }
@@ -70,7 +84,10 @@ pub struct Index {
     free: Vec<u32>,
     slot_of: HashMap<u128, u32>,
     all_cells: HashMap<u64, Vec<u32>>,
-    vacant_cells: HashMap<u64, Vec<u32>>,
+    /// Copies of the vacant entries, cell by cell: the common search (vacant, near a
+    /// point) reads them in memory order instead of jumping through `entries`, which
+    /// at 1M rentals is a cache miss per entry (~5,600 of them around central Tokyo).
+    vacant_cells: HashMap<u64, Vec<Entry>>,
     by_municipality: HashMap<u32, Vec<u32>>,
     orgs: HashMap<u128, u32>,
 }
@@ -131,7 +148,7 @@ impl Index {
             let key = cell_key(cell_of(f64::from(e.lat), f64::from(e.lon)));
             self.all_cells.entry(key).or_default().push(slot);
             if e.vacant_from != OCCUPIED {
-                self.vacant_cells.entry(key).or_default().push(slot);
+                self.vacant_cells.entry(key).or_default().push(e);
             }
         }
         self.by_municipality
@@ -156,8 +173,10 @@ impl Index {
             if let Some(v) = self.all_cells.get_mut(&key) {
                 drop_slot(v);
             }
-            if let Some(v) = self.vacant_cells.get_mut(&key) {
-                drop_slot(v);
+            if let Some(v) = self.vacant_cells.get_mut(&key)
+                && let Some(i) = v.iter().position(|x| x.id == id)
+            {
+                v.swap_remove(i);
             }
         }
         if let Some(v) = self.by_municipality.get_mut(&e.municipality) {
@@ -209,27 +228,29 @@ impl Index {
     /// municipality lists, or (neither given) all of them.
     fn scan(&self, q: &RentalQuery, scope: Scope, mut visit: impl FnMut(&Entry, Option<f64>)) {
         let wants_vacant = q.vacant_by.is_some() || q.vacant == Some(true);
-        let mut consider = |slot: u32| {
-            let e = &self.entries[slot as usize];
+        let mut consider = |e: &Entry| {
             if let Some(d) = matches(e, q, scope) {
                 visit(e, d);
             }
         };
         if let Some((center, radius)) = q.near {
-            let cells = if wants_vacant {
-                &self.vacant_cells
-            } else {
-                &self.all_cells
-            };
             let dlat = radius / 111_320.0;
             let dlon = radius / (111_320.0 * center.lat.to_radians().cos().max(0.01));
             let (lat0, lon0) = cell_of(center.lat - dlat, center.lon - dlon);
             let (lat1, lon1) = cell_of(center.lat + dlat, center.lon + dlon);
             for a in lat0..=lat1 {
                 for b in lon0..=lon1 {
-                    if let Some(v) = cells.get(&cell_key((a, b))) {
-                        for slot in v {
-                            consider(*slot);
+                    if cell_min_distance_m(center.lat, center.lon, (a, b)) > radius {
+                        continue;
+                    }
+                    let key = cell_key((a, b));
+                    if wants_vacant {
+                        for e in self.vacant_cells.get(&key).into_iter().flatten() {
+                            consider(e);
+                        }
+                    } else {
+                        for slot in self.all_cells.get(&key).into_iter().flatten() {
+                            consider(&self.entries[*slot as usize]);
                         }
                     }
                 }
@@ -238,14 +259,14 @@ impl Index {
             for m in &q.municipalities {
                 if let Some(v) = self.by_municipality.get(m) {
                     for slot in v {
-                        consider(*slot);
+                        consider(&self.entries[*slot as usize]);
                     }
                 }
             }
         } else {
             for (slot, live) in self.live.iter().enumerate() {
                 if *live {
-                    consider(slot as u32);
+                    consider(&self.entries[slot]);
                 }
             }
         }

@@ -158,7 +158,7 @@ pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
         ("DATABASE_URL".into(), database.url.clone()),
         ("SUMAI_BIND".into(), "127.0.0.1:0".into()),
         ("SUMAI_JWT_SECRET".into(), JWT_SECRET.into()),
-        ("SUMAI_DB_POOL_SIZE".into(), "4".into()),
+        ("SUMAI_DB_POOL_SIZE".into(), "8".into()),
         ("SUMAI_SHUTDOWN_TIMEOUT_SECS".into(), "5".into()),
         // Tests never reach the real GSI service; geocoder tests point this at their own.
         ("SUMAI_GEOCODER_URL".into(), "off".into()),
