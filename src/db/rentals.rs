@@ -188,14 +188,6 @@ pub fn registration_taken(
     Ok(q.first::<String>(conn).optional()?.is_some())
 }
 
-/// Rows changed at or after `since` (deleted ones included), for the search index.
-pub fn changed_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<RentalRow>> {
-    rentals::table
-        .filter(rentals::updated_at.ge(since))
-        .select(RentalRow::as_select())
-        .load(conn)
-}
-
 /// What the geocoder needs of a rental waiting for a point.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rentals)]
@@ -260,8 +252,9 @@ pub fn store_geocode(
     Ok(n == 1)
 }
 
-/// Rows per multi-row INSERT: 48 columns × 500 stays under SQLite's 32,766 bound
-/// parameters and PostgreSQL's 65,535.
+/// Rows per INSERT statement: 48 columns × 500 stays under PostgreSQL's 65,535 bound
+/// parameters. (On SQLite diesel inserts such a batch row by row inside a transaction
+/// of its own, so a caller must use diesel's transaction, never a raw BEGIN.)
 pub const INSERT_BATCH: usize = 500;
 
 /// Inserts many rentals with multi-row INSERTs. The multi-backend connection cannot
