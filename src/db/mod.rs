@@ -9,6 +9,7 @@ pub mod inquiries;
 pub mod login_throttle;
 pub mod organizations;
 pub mod refresh_tokens;
+pub mod rental_changes;
 pub mod rentals;
 pub mod schema;
 pub mod users;

@@ -3,8 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::schema::{rental_history, rentals};
+use super::{DbConn, rental_changes};
 use crate::domain::page::PageRequest;
 
 #[derive(
@@ -89,8 +89,8 @@ pub struct HistoryRow {
 pub fn insert(conn: &mut DbConn, row: &RentalRow) -> QueryResult<()> {
     diesel::insert_into(rentals::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    rental_changes::record(conn, &row.id, &row.id)
 }
 
 /// A live (not deleted) rental.
@@ -111,18 +111,38 @@ pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RentalRow
         .load(conn)
 }
 
-/// Replaces a rental's stored state if its version is still `expected_version`.
-pub fn replace(conn: &mut DbConn, row: &RentalRow, expected_version: i32) -> QueryResult<bool> {
+/// Replaces a rental's stored state with `row` if it is still at `current`'s version.
+/// An imported version has no snapshot in its history row (a million copies of rows
+/// that the rentals table already holds would double an import's time): it gets one
+/// here, before it stops being the current state.
+pub fn replace(conn: &mut DbConn, row: &RentalRow, current: &RentalRow) -> QueryResult<bool> {
+    let snapshot = serde_json::to_string(current)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::update(
+        rental_history::table
+            .filter(rental_history::rental_id.eq(&current.id))
+            .filter(rental_history::version.eq(current.version))
+            .filter(rental_history::snapshot.eq(PENDING_SNAPSHOT)),
+    )
+    .set(rental_history::snapshot.eq(snapshot))
+    .execute(conn)?;
     let n = diesel::update(
         rentals::table
             .filter(rentals::id.eq(&row.id))
-            .filter(rentals::version.eq(expected_version))
+            .filter(rentals::version.eq(current.version))
             .filter(rentals::deleted_at.is_null()),
     )
     .set(row)
     .execute(conn)?;
+    if n == 1 {
+        rental_changes::record(conn, &row.id, &row.id)?;
+    }
     Ok(n == 1)
 }
+
+/// The snapshot of a history row whose version is still the rental's current state
+/// (see [`replace`]).
+pub const PENDING_SNAPSHOT: &str = "";
 
 pub fn insert_history(conn: &mut DbConn, h: &HistoryRow) -> QueryResult<()> {
     diesel::insert_into(rental_history::table)
@@ -200,14 +220,15 @@ pub struct PendingGeocode {
     pub address_line: String,
 }
 
-/// Up to `limit` live rentals with geocode_status `pending`, oldest change first. On
+/// Up to `limit` live rentals with geocode_status `pending`, oldest first (ids are
+/// UUIDv7: the order of the partial index `rentals_geocode_pending_idx`). On
 /// PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED` until the transaction ends,
 /// so that workers on other replicas take other rows; SQLite has a single writer.
 pub fn claim_pending_geocoding(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<PendingGeocode>> {
     let q = rentals::table
         .filter(rentals::geocode_status.eq("pending"))
         .filter(rentals::deleted_at.is_null())
-        .order((rentals::updated_at.asc(), rentals::id.asc()))
+        .order(rentals::id.asc())
         .limit(limit);
     // `as_select` is typed per backend, hence one per arm.
     match conn {
@@ -249,6 +270,9 @@ pub fn store_geocode(
     )
     .set(outcome)
     .execute(conn)?;
+    if n == 1 {
+        rental_changes::record(conn, id, id)?;
+    }
     Ok(n == 1)
 }
 
@@ -258,7 +282,8 @@ pub fn store_geocode(
 pub const INSERT_BATCH: usize = 500;
 
 /// Inserts many rentals with multi-row INSERTs. The multi-backend connection cannot
-/// batch, so this goes to the concrete connection.
+/// batch, so this goes to the concrete connection. The caller records the change
+/// (one range for the whole import).
 pub fn insert_batch(conn: &mut DbConn, rows: &[RentalRow]) -> QueryResult<()> {
     for chunk in rows.chunks(INSERT_BATCH) {
         match conn {

@@ -301,6 +301,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rental_changes (seq) {
+        seq -> BigInt,
+        first_id -> Text,
+        last_id -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(rental_history -> rentals (rental_id));
 diesel::joinable!(client_services -> clients (client_id));
@@ -321,6 +330,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     rentals,
     rental_history,
+    rental_changes,
     clients,
     client_services,
     client_needs,

@@ -606,11 +606,10 @@ fn insert_inquiry(
             vacancy: "occupied".into(),
             vacant_from: None,
             version: rental.version + 1,
-            // Now, not the move-in day: the search index picks up changes by time.
             updated_at: now,
             ..rental.clone()
         };
-        if !rentals::replace(conn, &occupied, rental.version)? {
+        if !rentals::replace(conn, &occupied, rental)? {
             return Err(ApiError::internal("demo rental changed meanwhile"));
         }
         rentals::insert_history(

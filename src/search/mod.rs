@@ -1,18 +1,19 @@
 //! Search over the register. The database is the truth; [`RentalIndex`] is an
 //! in-memory copy of what searches filter on, loaded at start and kept current by
-//! polling for rows changed since the last poll (so a change made through any replica
-//! is searchable on every replica within about a second), and updated at once by the
-//! replica that made the change.
+//! polling the commit-ordered change log `rental_changes` (so a change made through
+//! any replica is searchable on every replica within about a second, however long its
+//! transaction ran), and updated at once by the replica that made the change.
 
 pub mod index;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::rental_changes::{self, Change};
 use crate::db::schema::rentals;
 use crate::db::{Db, DbConn};
 use crate::domain::rental::Layout;
@@ -44,7 +45,6 @@ type IndexColumns = (
     Option<NaiveDate>,
     i32,
     Option<NaiveDateTime>,
-    NaiveDateTime,
 );
 
 macro_rules! index_columns {
@@ -72,7 +72,6 @@ macro_rules! index_columns {
             rentals::vacant_from,
             rentals::unit_floor,
             rentals::deleted_at,
-            rentals::updated_at,
         )
     };
 }
@@ -106,7 +105,6 @@ fn entry_of(c: &IndexColumns, index: &mut Index) -> Option<Entry> {
         vacant_from,
         floor,
         deleted,
-        _,
     ) = c;
     if deleted.is_some() {
         return None;
@@ -157,15 +155,28 @@ fn entry_of(c: &IndexColumns, index: &mut Index) -> Option<Entry> {
     })
 }
 
-/// How far back each poll looks beyond the newest change it has seen: covers
-/// transactions that committed late and clocks of replicas that differ a little.
-const OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
-const LOAD_BATCH: i64 = 50_000;
+/// Rows read per query while loading or catching up, so memory stays flat.
+const LOAD_BATCH: i64 = 5_000;
+/// Changes read per query of the log.
+const CHANGE_PAGE: i64 = 500;
+/// How long the log keeps a change. A replica that has not polled for longer than
+/// [`MAX_POLL_GAP`] may have missed pruned changes and loads everything again.
+const CHANGE_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(1);
+const MAX_POLL_GAP: Duration = Duration::from_secs(3_600);
+
+/// Where the index stands in the change log.
+#[derive(Debug, Clone, Copy)]
+struct Position {
+    /// The last change applied.
+    seq: i64,
+    /// When the last poll that read the log to its end started.
+    polled: Instant,
+}
 
 pub struct RentalIndex {
     index: RwLock<Index>,
     ready: AtomicBool,
-    watermark: Mutex<Option<NaiveDateTime>>,
+    position: Mutex<Option<Position>>,
 }
 
 impl Default for RentalIndex {
@@ -179,7 +190,7 @@ impl RentalIndex {
         Self {
             index: RwLock::new(Index::new()),
             ready: AtomicBool::new(false),
-            watermark: Mutex::new(None),
+            position: Mutex::new(None),
         }
     }
 
@@ -243,18 +254,35 @@ impl RentalIndex {
         }
     }
 
-    fn advance(&self, rows: &[IndexColumns]) {
-        if let Some(newest) = rows.iter().map(|c| c.22).max() {
-            let mut w = self.watermark.lock().unwrap_or_else(|p| p.into_inner());
-            if w.is_none_or(|old| newest > old) {
-                *w = Some(newest);
+    fn position(&self) -> std::sync::MutexGuard<'_, Option<Position>> {
+        self.position.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Moves the position forward (two polls may run at once: the later one wins).
+    fn advance(&self, seq: i64, polled: Option<Instant>) {
+        let mut p = self.position();
+        match p.as_mut() {
+            Some(p) => {
+                p.seq = p.seq.max(seq);
+                if let Some(at) = polled {
+                    p.polled = p.polled.max(at);
+                }
+            }
+            None => {
+                *p = Some(Position {
+                    seq,
+                    polled: polled.unwrap_or_else(Instant::now),
+                })
             }
         }
     }
 
     /// Loads every live rental, in batches so memory stays flat; marks the index ready.
     pub fn load_all(&self, conn: &mut DbConn) -> QueryResult<usize> {
-        let started = crate::db::now();
+        let started = Instant::now();
+        // Changes committed from here on are applied by the next poll (again, if the
+        // load saw them already: applying a row twice changes nothing).
+        let seq = rental_changes::newest(conn)?;
         let mut after = String::new();
         let mut n = 0;
         loop {
@@ -270,26 +298,84 @@ impl RentalIndex {
             n += rows.len();
             self.apply(&rows);
         }
-        // Anything written while loading is picked up by the first poll.
-        *self.watermark.lock().unwrap_or_else(|p| p.into_inner()) = Some(started);
+        *self.position() = Some(Position {
+            seq,
+            polled: started,
+        });
         self.ready.store(true, Ordering::Release);
         Ok(n)
     }
 
-    /// Applies every row changed since the last poll (with an overlap).
+    /// Applies every change recorded since the last poll; returns how many rentals it
+    /// read. Loads everything again if the index was never loaded or has not polled for
+    /// so long that the log may have been pruned past it.
     pub fn poll(&self, conn: &mut DbConn) -> QueryResult<usize> {
-        let since = self
-            .watermark
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .map_or(NaiveDateTime::MIN, |w| w - OVERLAP);
-        let rows: Vec<IndexColumns> = rentals::table
-            .filter(rentals::updated_at.ge(since))
-            .select(index_columns!())
-            .load(conn)?;
-        self.apply(&rows);
-        self.advance(&rows);
-        Ok(rows.len())
+        let started = Instant::now();
+        let position = *self.position();
+        let mut seq = match position {
+            Some(p) if started.duration_since(p.polled) < MAX_POLL_GAP => p.seq,
+            _ => return self.load_all(conn),
+        };
+        let mut n = 0;
+        loop {
+            let changes = rental_changes::after(conn, seq, CHANGE_PAGE)?;
+            let Some(last) = changes.last() else { break };
+            seq = last.seq;
+            n += self.apply_changes(conn, &changes)?;
+            self.advance(seq, None);
+            if (changes.len() as i64) < CHANGE_PAGE {
+                break;
+            }
+        }
+        self.advance(seq, Some(started));
+        Ok(n)
+    }
+
+    /// Reads the rentals the changes name and applies them: single ids together, a
+    /// range (an import) a page at a time.
+    fn apply_changes(&self, conn: &mut DbConn, changes: &[Change]) -> QueryResult<usize> {
+        let mut n = 0;
+        let singles: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.first_id == c.last_id)
+            .map(|c| c.first_id.as_str())
+            .collect();
+        if !singles.is_empty() {
+            let rows: Vec<IndexColumns> = rentals::table
+                .filter(rentals::id.eq_any(&singles))
+                .select(index_columns!())
+                .load(conn)?;
+            n += rows.len();
+            self.apply(&rows);
+        }
+        for c in changes.iter().filter(|c| c.first_id != c.last_id) {
+            let mut after: Option<String> = None;
+            loop {
+                let mut q = rentals::table
+                    .filter(rentals::id.between(&c.first_id, &c.last_id))
+                    .order(rentals::id.asc())
+                    .limit(LOAD_BATCH)
+                    .select(index_columns!())
+                    .into_boxed();
+                if let Some(a) = &after {
+                    q = q.filter(rentals::id.gt(a.clone()));
+                }
+                let rows: Vec<IndexColumns> = q.load(conn)?;
+                let Some(last) = rows.last() else { break };
+                after = Some(last.0.clone());
+                n += rows.len();
+                self.apply(&rows);
+                if (rows.len() as i64) < LOAD_BATCH {
+                    break;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Deletes changes older than the retention (any replica may do it).
+    pub fn prune_log(conn: &mut DbConn) -> QueryResult<usize> {
+        rental_changes::prune(conn, crate::db::now() - CHANGE_RETENTION)
     }
 
     /// The replica that wrote a rental applies it at once (read-your-writes).
@@ -317,11 +403,12 @@ impl RentalIndex {
             row.vacant_from,
             row.unit_floor,
             row.deleted_at,
-            row.updated_at,
         );
         self.apply(std::slice::from_ref(&c));
     }
 }
+
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// Loads the index, then polls for changes every `every` until the process ends.
 pub async fn keep_current(db: Db, index: std::sync::Arc<RentalIndex>, every: Duration) {
@@ -337,8 +424,16 @@ pub async fn keep_current(db: Db, index: std::sync::Arc<RentalIndex>, every: Dur
     }
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pruned = Instant::now();
     loop {
         tick.tick().await;
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            match db.run(|conn| Ok(RentalIndex::prune_log(conn)?)).await {
+                Ok(n) => tracing::debug!(changes = n, "rental change log pruned"),
+                Err(e) => tracing::warn!(error = %e, "rental change log prune failed"),
+            }
+        }
         let poller = index.clone();
         let result = db
             .run(move |conn| {

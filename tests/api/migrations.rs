@@ -84,12 +84,14 @@ fn columns(conn: &mut DbConn) -> BTreeSet<Column> {
                     // PRIMARY KEY hold NULL unless it says NOT NULL. Ids are always made
                     // in Rust, so a key column counts as NOT NULL here.
                     let nullable = r.not_null == 0 && r.pk == 0;
-                    (
-                        r.table_name,
-                        r.column_name,
-                        loose_type(&r.data_type),
-                        nullable,
-                    )
+                    // An `INTEGER PRIMARY KEY` is SQLite's 64-bit rowid (it must be
+                    // spelled INTEGER to be one): PostgreSQL's BIGSERIAL.
+                    let data_type = if r.pk == 1 && r.data_type.eq_ignore_ascii_case("integer") {
+                        "bigint".to_owned()
+                    } else {
+                        loose_type(&r.data_type)
+                    };
+                    (r.table_name, r.column_name, data_type, nullable)
                 })
                 .collect()
         }

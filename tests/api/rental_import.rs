@@ -3,6 +3,7 @@
 
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
+use sumai_link::search::RentalIndex;
 
 use crate::helpers::{TestApp, assert_problem, problem_fields, spawn_app, spawn_app_with};
 
@@ -128,6 +129,14 @@ async fn a_landlord_imports_the_example_file_and_finds_its_rentals_at_once() {
     let app = spawn_app().await;
     let before = app.count("rentals").await;
     let mine_before = registration_numbers_of_mine(&app, "landlord").await.len() as u64;
+    // The index of another replica, loaded before the import.
+    let other = std::sync::Arc::new(RentalIndex::new());
+    let loading = other.clone();
+    let loaded = app
+        .db
+        .run(move |conn| Ok(loading.load_all(conn)?))
+        .await
+        .unwrap();
 
     let res = import(&app, "landlord", "", CSV, example("rentals.csv")).await;
     let body = json_of(res, StatusCode::CREATED).await;
@@ -141,8 +150,15 @@ async fn a_landlord_imports_the_example_file_and_finds_its_rentals_at_once() {
         let number = format!("01-{:07}", 1_000_000 + n);
         assert!(mine.contains(&number), "{number} not in mine");
     }
-    // The importing replica's search index has them as soon as the import answers.
+    // The importing replica's search index has them as soon as the import answers;
+    // another replica's at its next poll of the change log (one entry for the import).
     assert_eq!(search_total(&app, "landlord").await, mine_before + 10);
+    let polling = other.clone();
+    app.db
+        .run(move |conn| Ok(polling.poll(conn)?))
+        .await
+        .unwrap();
+    assert_eq!(other.len(), loaded + 10);
 
     // Stored as the landlord's, with an "import" history entry; the row without
     // coordinates waits for the geocoder.
@@ -171,6 +187,31 @@ async fn a_landlord_imports_the_example_file_and_finds_its_rentals_at_once() {
     .await;
     assert_eq!(history[0]["action"], "import");
     assert_eq!(history[0]["version"], 1);
+    let imported_rent = history[0]["rental"]["rent"].clone();
+    assert_eq!(imported_rent, last["rent"]);
+
+    // The imported version keeps its state in the history once it is replaced.
+    let res = app
+        .patch(
+            &format!("/api/v1/rentals/{id}"),
+            "landlord",
+            Some("\"1\""),
+            serde_json::json!({"rent": 45_678}),
+        )
+        .await;
+    json_of(res, StatusCode::OK).await;
+    let history = json_of(
+        app.get(&format!("/api/v1/rentals/{id}/history"), "landlord")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+    assert_eq!(history[0]["action"], "import");
+    assert_eq!(history[0]["rental"]["rent"], imported_rent);
+    assert_eq!(history[0]["rental"]["version"], 1);
+    assert_eq!(history[1]["action"], "update");
+    assert_eq!(history[1]["rental"]["rent"], 45_678);
 }
 
 #[tokio::test]

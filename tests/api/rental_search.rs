@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sumai_link::db::rental_changes as changes;
 use sumai_link::db::rentals as store;
 use sumai_link::db::schema::rentals;
 
@@ -639,6 +640,8 @@ async fn changes_made_in_the_database_by_another_replica_reach_the_search_within
                     rentals::updated_at.eq(sumai_link::db::now()),
                 ))
                 .execute(conn)?;
+            // Every writer records its change in the log, as the db layer does.
+            changes::record(conn, &id, &id)?;
             Ok(())
         })
         .await
@@ -690,6 +693,7 @@ async fn changes_made_in_the_database_by_another_replica_reach_the_search_within
                     rentals::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+            changes::record(conn, &id, &id)?;
             Ok(())
         })
         .await
@@ -702,4 +706,43 @@ async fn changes_made_in_the_database_by_another_replica_reach_the_search_within
     assert!(!everything.contains(&gone));
     assert!(everything.contains(&new_row.id));
     assert_eq!(everything.len() as u64, before - 1);
+}
+
+/// A transaction that stamps its rows long before it commits (an import takes a
+/// minute) is still seen: the index follows the commit-ordered change log, not the
+/// rows' timestamps.
+#[tokio::test]
+async fn a_change_committed_long_after_it_was_stamped_still_reaches_the_search() {
+    let app = demo_app().await;
+    let all = all_demo(&app).await;
+    let victim = str_of(&all[0], "id").to_owned();
+    let url = "/api/v1/rentals?max_monthly_total=1500";
+    let res = app.get(url, "office").await;
+    assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
+
+    let id = victim.clone();
+    app.db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let stamped = sumai_link::db::now() - chrono::TimeDelta::minutes(10);
+                diesel::update(rentals::table.find(&id))
+                    .set((
+                        rentals::rent.eq(1000),
+                        rentals::common_fee.eq(0),
+                        rentals::updated_at.eq(stamped),
+                    ))
+                    .execute(conn)?;
+                changes::record(conn, &id, &id)?;
+                // Several polls of the index run meanwhile (every 100 ms in tests).
+                std::thread::sleep(Duration::from_millis(600));
+                Ok::<_, diesel::result::Error>(())
+            })?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    within_a_second(&app, url, "a late commit", |b| {
+        has(b, &victim) && b["total"] == 1
+    })
+    .await;
 }

@@ -153,7 +153,7 @@ fn occupy_rental(
         updated_at: now,
         ..current.clone()
     };
-    if !rentals::replace(conn, &row, current.version)? {
+    if !rentals::replace(conn, &row, &current)? {
         return Err(ApiError::Conflict(
             "the rental was changed at the same moment; retry".into(),
         ));

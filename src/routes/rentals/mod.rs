@@ -342,7 +342,7 @@ pub async fn update(
                     now: db::now(),
                 },
             );
-            if !rentals::replace(conn, &row, current.version)? {
+            if !rentals::replace(conn, &row, &current)? {
                 return Err(ApiError::PreconditionFailed);
             }
             rentals::insert_history(conn, &history_row(&row, "update", Some(&caller)))?;
@@ -459,7 +459,7 @@ pub async fn remove(
                 deleted_at: Some(now),
                 ..current.clone()
             };
-            if !rentals::replace(conn, &row, current.version)? {
+            if !rentals::replace(conn, &row, &current)? {
                 return Err(ApiError::PreconditionFailed);
             }
             rentals::insert_history(conn, &history_row(&row, "delete", Some(&caller)))?;
@@ -518,8 +518,18 @@ pub async fn history(
     let out = versions
         .into_iter()
         .map(|h| {
-            let snapshot: RentalRow =
-                serde_json::from_str(&h.snapshot).map_err(ApiError::internal)?;
+            let snapshot: RentalRow = if h.snapshot == rentals::PENDING_SNAPSHOT {
+                // An imported version that is still the current state.
+                if h.version != row.version {
+                    return Err(ApiError::internal(format!(
+                        "rental {} version {} has no snapshot",
+                        row.id, h.version
+                    )));
+                }
+                row.clone()
+            } else {
+                serde_json::from_str(&h.snapshot).map_err(ApiError::internal)?
+            };
             Ok(RentalVersion {
                 version: h.version,
                 action: h.action,

@@ -1,6 +1,7 @@
 //! Pass 2 of an import, inside the caller's transaction: reads the file again and
-//! stores the rows pass 1 accepted, with a history row each (action `import`) and one
-//! audit record for the whole import.
+//! stores the rows pass 1 accepted, with a history row each (action `import`, its
+//! snapshot taken when the version is first replaced), one audit record and one entry
+//! of the change log for the whole import.
 //!
 //! Two threads share the work: a converter reads, validates and converts the rows into
 //! batches (the CPU part), the calling thread inserts them (the database part), with at
@@ -18,7 +19,10 @@ use diesel::connection::SimpleConnection;
 use super::passes::{Checked, csv_error, open};
 use super::{ImportMode, bulk};
 use crate::auth::Caller;
-use crate::db::rentals::{HistoryRow, INSERT_BATCH, RentalRow, insert_batch, insert_history_batch};
+use crate::db::rental_changes;
+use crate::db::rentals::{
+    self, HistoryRow, INSERT_BATCH, RentalRow, insert_batch, insert_history_batch,
+};
 use crate::db::{self, DbConn, audit};
 use crate::domain::rental::Placement;
 use crate::domain::rental::csv::{Charset, Header};
@@ -81,7 +85,10 @@ pub fn store(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u
     tune_sqlite(conn, true)?;
     let stored = pipeline(conn, job, checked);
     tune_sqlite(conn, false)?;
-    let imported = stored?;
+    let Stored { imported, ids } = stored?;
+    if let Some((first, last)) = ids {
+        rental_changes::record(conn, &first, &last)?;
+    }
     audit::write(
         conn,
         audit::Entry {
@@ -103,7 +110,13 @@ pub fn store(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u
     Ok(imported)
 }
 
-fn pipeline(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u64> {
+/// What pass 2 stored: how many rows, and the lowest and highest id among them.
+struct Stored {
+    imported: u64,
+    ids: Option<(String, String)>,
+}
+
+fn pipeline(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<Stored> {
     let batch_size = match conn {
         DbConn::Postgres(_) => PG_BATCH,
         DbConn::Sqlite(_) => INSERT_BATCH,
@@ -126,16 +139,27 @@ fn pipeline(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u6
 
 /// Inserts every batch the converter sends; the first error ends it (dropping `rx`
 /// stops the converter).
-fn insert_all(conn: &mut DbConn, rx: Receiver<ApiResult<Batch>>) -> ApiResult<u64> {
+fn insert_all(conn: &mut DbConn, rx: Receiver<ApiResult<Batch>>) -> ApiResult<Stored> {
     let (mut rentals, mut history, mut waited) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut imported = 0u64;
     let mut rows = Vec::new();
     let mut versions = Vec::new();
+    let mut ids: Option<(String, String)> = None;
     loop {
         let asked = Instant::now();
         let Ok(batch) = rx.recv() else { break };
         waited += asked.elapsed();
         for (r, h) in batch? {
+            match &mut ids {
+                None => ids = Some((r.id.clone(), r.id.clone())),
+                Some((first, last)) => {
+                    if r.id < *first {
+                        first.clone_from(&r.id);
+                    } else if r.id > *last {
+                        last.clone_from(&r.id);
+                    }
+                }
+            }
             rows.push(r);
             versions.push(h);
         }
@@ -162,11 +186,11 @@ fn insert_all(conn: &mut DbConn, rx: Receiver<ApiResult<Batch>>) -> ApiResult<u6
         waited_for_rows_ms = waited.as_millis() as u64,
         "import pass 2 inserted"
     );
-    Ok(imported)
+    Ok(Stored { imported, ids })
 }
 
-fn history_of(row: &RentalRow, caller: &Caller) -> ApiResult<HistoryRow> {
-    Ok(HistoryRow {
+fn history_of(row: &RentalRow, caller: &Caller) -> HistoryRow {
+    HistoryRow {
         id: db::new_id(),
         rental_id: row.id.clone(),
         version: row.version,
@@ -174,8 +198,8 @@ fn history_of(row: &RentalRow, caller: &Caller) -> ApiResult<HistoryRow> {
         changed_by_user_id: caller.user_id().map(|u| u.to_string()),
         changed_by_org_id: Some(caller.organization_id.to_string()),
         changed_at: row.updated_at,
-        snapshot: serde_json::to_string(row).map_err(ApiError::internal)?,
-    })
+        snapshot: rentals::PENDING_SNAPSHOT.to_owned(),
+    }
 }
 
 /// The converter: reads the file again and sends the rows pass 1 accepted, converted,
@@ -220,7 +244,7 @@ fn convert(
                 now,
             },
         );
-        let history = history_of(&row, &job.caller)?;
+        let history = history_of(&row, &job.caller);
         batch.push((row, history));
         if batch.len() == batch_size {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
