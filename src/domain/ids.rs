@@ -56,6 +56,10 @@ macro_rules! id_type {
 
 id_type!(OrganizationId, UserId, ApiKeyId);
 
+// The records an add-on claim rests on (論点６): clients, information-sharing meetings,
+// joint guidance sessions with a 居住支援法人 and reports to the 協議会.
+id_type!(ClientId, MeetingId, GuidanceSessionId, CouncilReportId);
+
 #[cfg(test)]
 mod tests {
     use super::*;

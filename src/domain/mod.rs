@@ -1,9 +1,11 @@
 //! Pure domain logic: parsers that turn raw input into valid values, and rules. No I/O.
 
+pub mod add_on;
 pub mod client;
 pub mod ids;
 pub mod inquiry;
 pub mod matching;
+pub mod month;
 pub mod organization;
 pub mod page;
 pub mod rental;

@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 
+/// Asia/Tokyo as a fixed +09:00. Japan has kept no daylight saving since 1951, so a
+/// fixed offset is exact for every date this service handles and needs no tz database
+/// (which a container may lack).
 pub fn tokyo() -> FixedOffset {
     // 9 hours is always a valid offset; the fallback is never taken.
     FixedOffset::east_opt(9 * 3600).unwrap_or(Utc.fix())
