@@ -177,6 +177,9 @@ pub struct RentalIndex {
     index: RwLock<Index>,
     ready: AtomicBool,
     position: Mutex<Option<Position>>,
+    /// One load or poll at a time: after an import, the importing request and the
+    /// background poller would otherwise both read the same million rows.
+    reading: Mutex<()>,
 }
 
 impl Default for RentalIndex {
@@ -191,6 +194,7 @@ impl RentalIndex {
             index: RwLock::new(Index::new()),
             ready: AtomicBool::new(false),
             position: Mutex::new(None),
+            reading: Mutex::new(()),
         }
     }
 
@@ -258,7 +262,7 @@ impl RentalIndex {
         self.position.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Moves the position forward (two polls may run at once: the later one wins).
+    /// Moves the position forward, never back.
     fn advance(&self, seq: i64, polled: Option<Instant>) {
         let mut p = self.position();
         match p.as_mut() {
@@ -279,6 +283,11 @@ impl RentalIndex {
 
     /// Loads every live rental, in batches so memory stays flat; marks the index ready.
     pub fn load_all(&self, conn: &mut DbConn) -> QueryResult<usize> {
+        let _reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
+        self.load_locked(conn)
+    }
+
+    fn load_locked(&self, conn: &mut DbConn) -> QueryResult<usize> {
         let started = Instant::now();
         // Changes committed from here on are applied by the next poll (again, if the
         // load saw them already: applying a row twice changes nothing).
@@ -310,11 +319,14 @@ impl RentalIndex {
     /// read. Loads everything again if the index was never loaded or has not polled for
     /// so long that the log may have been pruned past it.
     pub fn poll(&self, conn: &mut DbConn) -> QueryResult<usize> {
+        // A caller that waited here finds the other's work done and reads only what
+        // came after it.
+        let _reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
         let started = Instant::now();
         let position = *self.position();
         let mut seq = match position {
             Some(p) if started.duration_since(p.polled) < MAX_POLL_GAP => p.seq,
-            _ => return self.load_all(conn),
+            _ => return self.load_locked(conn),
         };
         let mut n = 0;
         loop {
