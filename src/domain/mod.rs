@@ -4,6 +4,8 @@ pub mod client;
 pub mod ids;
 pub mod inquiry;
 pub mod matching;
+pub mod meeting;
+pub mod month;
 pub mod organization;
 pub mod page;
 pub mod rental;
