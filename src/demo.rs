@@ -1,9 +1,11 @@
 //! The demo data set: organisations of every kind in one real city (札幌市) and an
 //! account for each, rentals, and clients of office@ and office2@ with needs, consents
-//! and inquiries in every state (`clients`), so a newcomer can try every endpoint at
-//! once. Loaded once: a second load finds `operator@demo.example` and does nothing.
+//! and inquiries in every state (`clients`), office@'s year of meetings with corp@ and
+//! hsc@, joint guidance and a report to council@ (`meetings`), so a newcomer can try
+//! every endpoint at once. Loaded once: a second load finds `operator@demo.example` and does nothing.
 
 mod clients;
+mod meetings;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -216,7 +218,7 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
                 .cloned()
                 .ok_or_else(|| ApiError::internal("demo user"))
         };
-        clients::demo_clients(
+        let demo_clients = clients::demo_clients(
             conn,
             &clients::Parties {
                 office: org(0)?,
@@ -227,6 +229,23 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
                 office2_user: user("office2@demo.example")?,
                 landlord_user: user("landlord@demo.example")?,
             },
+        )?;
+        let (office, office_user) = (org(0)?, user("office@demo.example")?);
+        let office_clients: Vec<_> = demo_clients
+            .iter()
+            .filter(|c| c.office_org_id == office)
+            .collect();
+        meetings::demo_meetings(
+            conn,
+            &meetings::Parties {
+                office: &office,
+                office2: &org(1)?,
+                corp: &org(2)?,
+                hsc: &org(3)?,
+                council: &org(4)?,
+                office_user: &office_user,
+            },
+            &office_clients,
         )?;
         Ok(true)
     })

@@ -63,6 +63,35 @@ pub enum Resource {
         landlord: OrganizationId,
         agent: Option<OrganizationId>,
     },
+    /// Information-sharing meetings as a whole (list, record).
+    Meetings,
+    /// One meeting: the office that held it, and whether the caller's organisation
+    /// attended it as a partner (a 居住支援法人 or 居住支援協議会).
+    Meeting {
+        office: OrganizationId,
+        partner: bool,
+    },
+    /// Joint guidance sessions as a whole (list, record).
+    GuidanceSessions,
+    /// One joint guidance session: the office and the 居住支援法人 that gave it.
+    GuidanceSession {
+        office: OrganizationId,
+        corp: OrganizationId,
+    },
+    /// Written reports to councils as a whole (list, draft).
+    CouncilReports,
+    /// One written report: the office that writes it, the council it is addressed to,
+    /// and whether it was submitted.
+    CouncilReport {
+        office: OrganizationId,
+        council: OrganizationId,
+        submitted: bool,
+    },
+    /// A support office's own records of its set-up for the add-ons and of the months
+    /// it closed.
+    OfficeSetup {
+        office: OrganizationId,
+    },
 }
 
 /// Organisations that read the whole register of rentals: they look for homes for
@@ -209,6 +238,97 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                     forbidden("a viewer cannot take steps of an inquiry")
                 }
                 _ => forbidden("an inquiry is never deleted; withdraw or decline it"),
+            }
+        }
+        Resource::Meetings => match (caller.org_kind, action) {
+            (
+                OrgKind::SupportOffice
+                | OrgKind::HousingSupportCorp
+                | OrgKind::HousingSupportCouncil,
+                List,
+            ) => Ok(()),
+            (OrgKind::SupportOffice, Create) if caller.role >= Role::Staff => Ok(()),
+            (OrgKind::SupportOffice, _) => forbidden("a viewer cannot record meetings"),
+            _ => forbidden("meetings are held by support offices with their partners"),
+        },
+        Resource::Meeting { office, partner } => {
+            if own(office) {
+                return match action {
+                    Read | List => Ok(()),
+                    Create | Update if caller.role >= Role::Staff => Ok(()),
+                    Delete => forbidden("a meeting record is never deleted; amend it"),
+                    _ => forbidden("a viewer cannot change meetings"),
+                };
+            }
+            let partner_kind = matches!(
+                caller.org_kind,
+                OrgKind::HousingSupportCorp | OrgKind::HousingSupportCouncil
+            );
+            if partner && partner_kind {
+                return match action {
+                    Read | List => Ok(()),
+                    _ => forbidden("the office that held the meeting keeps its record"),
+                };
+            }
+            Err(ApiError::NotFound)
+        }
+        Resource::GuidanceSessions => match (caller.org_kind, action) {
+            (OrgKind::SupportOffice | OrgKind::HousingSupportCorp, List) => Ok(()),
+            (OrgKind::SupportOffice, Create) if caller.role >= Role::Staff => Ok(()),
+            (OrgKind::SupportOffice, _) => forbidden("a viewer cannot record guidance sessions"),
+            _ => forbidden("joint guidance is given by a support office with a 居住支援法人"),
+        },
+        Resource::GuidanceSession { office, corp } => {
+            if own(office) {
+                return match action {
+                    Read | List => Ok(()),
+                    Create | Update if caller.role >= Role::Staff => Ok(()),
+                    _ => forbidden("your role may not change this session"),
+                };
+            }
+            if own(corp) && caller.org_kind == OrgKind::HousingSupportCorp {
+                return match action {
+                    Read | List => Ok(()),
+                    _ => forbidden("the office that gave the session keeps its record"),
+                };
+            }
+            Err(ApiError::NotFound)
+        }
+        Resource::CouncilReports => match (caller.org_kind, action) {
+            (OrgKind::SupportOffice | OrgKind::Council, List) => Ok(()),
+            (OrgKind::SupportOffice, Create) if caller.role >= Role::Staff => Ok(()),
+            (OrgKind::SupportOffice, _) => forbidden("a viewer cannot write reports"),
+            _ => forbidden("written reports go from support offices to councils"),
+        },
+        Resource::CouncilReport {
+            office,
+            council,
+            submitted,
+        } => {
+            if own(office) {
+                return match action {
+                    Read | List => Ok(()),
+                    Create | Update if caller.role >= Role::Staff => Ok(()),
+                    _ => forbidden("your role may not change this report"),
+                };
+            }
+            // A draft is the office's own business until it is submitted.
+            if own(council) && submitted && caller.org_kind == OrgKind::Council {
+                return match action {
+                    Read | List => Ok(()),
+                    _ => forbidden("a submitted report is read-only"),
+                };
+            }
+            Err(ApiError::NotFound)
+        }
+        Resource::OfficeSetup { office } => {
+            if !own(office) || caller.org_kind != OrgKind::SupportOffice {
+                return Err(ApiError::NotFound);
+            }
+            match action {
+                Read | List => Ok(()),
+                Create | Update if caller.role >= Role::Staff => Ok(()),
+                _ => forbidden("a viewer cannot change the office's set-up"),
             }
         }
         Resource::ApiKeys { organization_id } => {
@@ -531,6 +651,105 @@ mod tests {
         assert!(authorize(&viewer, Action::Create, Resource::Inquiries).is_err());
         let landlord = caller(OrgKind::Landlord, Role::Admin, landlord);
         assert!(authorize(&landlord, Action::Create, Resource::Inquiries).is_err());
+    }
+
+    #[test]
+    fn a_meeting_is_read_by_its_office_and_partners_and_written_by_office_staff() {
+        let office = OrganizationId::new();
+        let partner = OrganizationId::new();
+        let mine = Resource::Meeting {
+            office,
+            partner: false,
+        };
+        for role in Role::ALL {
+            let c = caller(OrgKind::SupportOffice, role, office);
+            assert!(authorize(&c, Action::Read, mine).is_ok());
+            assert_eq!(
+                authorize(&c, Action::Update, mine).is_ok(),
+                role >= Role::Staff
+            );
+            assert!(authorize(&c, Action::Delete, mine).is_err());
+        }
+        let attended = Resource::Meeting {
+            office,
+            partner: true,
+        };
+        for kind in [OrgKind::HousingSupportCorp, OrgKind::HousingSupportCouncil] {
+            let c = caller(kind, Role::Admin, partner);
+            assert!(authorize(&c, Action::Read, attended).is_ok());
+            assert!(matches!(
+                authorize(&c, Action::Update, attended),
+                Err(ApiError::Forbidden(_))
+            ));
+            assert!(matches!(
+                authorize(&c, Action::Read, mine),
+                Err(ApiError::NotFound)
+            ));
+        }
+        for kind in OrgKind::ALL {
+            let c = caller(kind, Role::Admin, OrganizationId::new());
+            assert!(matches!(
+                authorize(&c, Action::Read, mine),
+                Err(ApiError::NotFound)
+            ));
+        }
+    }
+
+    #[test]
+    fn a_council_reads_only_submitted_reports_addressed_to_it() {
+        let (office, council) = (OrganizationId::new(), OrganizationId::new());
+        let c = caller(OrgKind::Council, Role::Admin, council);
+        for submitted in [false, true] {
+            let r = Resource::CouncilReport {
+                office,
+                council,
+                submitted,
+            };
+            assert_eq!(authorize(&c, Action::Read, r).is_ok(), submitted);
+            assert!(authorize(&c, Action::Update, r).is_err());
+            let other = caller(OrgKind::Council, Role::Admin, OrganizationId::new());
+            assert!(matches!(
+                authorize(&other, Action::Read, r),
+                Err(ApiError::NotFound)
+            ));
+        }
+    }
+
+    #[test]
+    fn only_the_office_itself_sees_its_set_up() {
+        let office = OrganizationId::new();
+        let r = Resource::OfficeSetup { office };
+        assert!(
+            authorize(
+                &caller(OrgKind::SupportOffice, Role::Viewer, office),
+                Action::Read,
+                r
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &caller(OrgKind::SupportOffice, Role::Viewer, office),
+                Action::Update,
+                r
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &caller(OrgKind::SupportOffice, Role::Staff, office),
+                Action::Update,
+                r
+            )
+            .is_ok()
+        );
+        for kind in OrgKind::ALL {
+            let c = caller(kind, Role::Admin, OrganizationId::new());
+            assert!(matches!(
+                authorize(&c, Action::Read, r),
+                Err(ApiError::NotFound)
+            ));
+        }
     }
 
     #[test]

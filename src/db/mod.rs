@@ -5,8 +5,11 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
+pub mod council;
 pub mod inquiries;
 pub mod login_throttle;
+pub mod meetings;
+pub mod office_setups;
 pub mod organizations;
 pub mod refresh_tokens;
 pub mod rental_changes;

@@ -310,6 +310,131 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    office_setups (office_org_id) {
+        office_org_id -> Text,
+        partner_org_id -> Text,
+        partnership_since -> Date,
+        published_on -> Nullable<Date>,
+        notified_on -> Nullable<Date>,
+        services -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    month_closures (id) {
+        id -> Text,
+        office_org_id -> Text,
+        month -> Text,
+        closed_at -> Timestamp,
+        closed_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        office_org_id -> Text,
+        held_at -> Timestamp,
+        held_on -> Date,
+        format -> Text,
+        attendees -> Text,
+        agenda -> Nullable<Text>,
+        issue_categories -> Text,
+        issues_note -> Nullable<Text>,
+        minutes_version -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by_user_id -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_partners (id) {
+        id -> Text,
+        meeting_id -> Text,
+        partner_org_id -> Text,
+    }
+}
+
+diesel::table! {
+    meeting_clients (id) {
+        id -> Text,
+        meeting_id -> Text,
+        client_id -> Text,
+        consent_id -> Text,
+    }
+}
+
+diesel::table! {
+    meeting_minutes (id) {
+        id -> Text,
+        meeting_id -> Text,
+        version -> Integer,
+        text -> Text,
+        written_at -> Timestamp,
+        written_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_amendments (id) {
+        id -> Text,
+        meeting_id -> Text,
+        fields -> Text,
+        change -> Text,
+        reason -> Text,
+        made_at -> Timestamp,
+        made_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    guidance_sessions (id) {
+        id -> Text,
+        office_org_id -> Text,
+        corp_org_id -> Text,
+        client_id -> Text,
+        consent_id -> Text,
+        held_on -> Date,
+        explained -> Text,
+        created_at -> Timestamp,
+        created_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    council_reports (id) {
+        id -> Text,
+        office_org_id -> Text,
+        council_org_id -> Text,
+        title -> Text,
+        issue_categories -> Text,
+        issues_text -> Text,
+        status -> Text,
+        submitted_on -> Nullable<Date>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by_user_id -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by_user_id -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    council_report_sources (id) {
+        id -> Text,
+        report_id -> Text,
+        meeting_id -> Nullable<Text>,
+        guidance_session_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(rental_history -> rentals (rental_id));
 diesel::joinable!(client_services -> clients (client_id));
@@ -320,6 +445,12 @@ diesel::joinable!(inquiries -> rentals (rental_id));
 diesel::joinable!(inquiry_events -> inquiries (inquiry_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
+diesel::joinable!(meeting_partners -> meetings (meeting_id));
+diesel::joinable!(meeting_clients -> meetings (meeting_id));
+diesel::joinable!(meeting_clients -> clients (client_id));
+diesel::joinable!(meeting_minutes -> meetings (meeting_id));
+diesel::joinable!(meeting_amendments -> meetings (meeting_id));
+diesel::joinable!(council_report_sources -> council_reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -339,5 +470,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     inquiries,
     inquiry_events,
     webhook_subscriptions,
-    webhook_deliveries
+    webhook_deliveries,
+    office_setups,
+    month_closures,
+    meetings,
+    meeting_partners,
+    meeting_clients,
+    meeting_minutes,
+    meeting_amendments,
+    guidance_sessions,
+    council_reports,
+    council_report_sources
 );

@@ -506,6 +506,7 @@ fn consent(
     recipient: Option<&str>,
     recorded_by: &str,
     now: NaiveDateTime,
+    given_days_ago: i64,
 ) -> ApiResult<ConsentRow> {
     let row = ConsentRow {
         id: db::new_id(),
@@ -514,7 +515,7 @@ fn consent(
         recipient_org_id: recipient.map(str::to_owned),
         sheet_section: None,
         method: "written".into(),
-        given_on: date_in_tokyo(utc(now)) - Duration::days(55),
+        given_on: date_in_tokyo(utc(now)) - Duration::days(given_days_ago),
         recorded_by_user_id: recorded_by.into(),
         recorded_at: now - Duration::days(55),
         withdrawn_at: None,
@@ -629,8 +630,9 @@ fn insert_inquiry(
     Ok(())
 }
 
-/// The demo clients with their needs, services, consents and inquiries.
-pub fn demo_clients(conn: &mut DbConn, p: &Parties) -> ApiResult<()> {
+/// The demo clients with their needs, services, consents and inquiries; returns the
+/// clients.
+pub fn demo_clients(conn: &mut DbConn, p: &Parties) -> ApiResult<Vec<ClientRow>> {
     let now = db::now();
     let mut landlord_consents = Vec::new();
     let mut rows = Vec::new();
@@ -641,9 +643,11 @@ pub fn demo_clients(conn: &mut DbConn, p: &Parties) -> ApiResult<()> {
         } else {
             &p.office2_user
         };
-        consent(conn, &row, "discuss_at_meetings", None, user, now)?;
+        // Given on paper before the office began to use the system, so that it covers
+        // the demo's year of meetings.
+        consent(conn, &row, "discuss_at_meetings", None, user, now, 400)?;
         if c.share_with_corp {
-            consent(conn, &row, "share_with_corp", Some(&p.corp), user, now)?;
+            consent(conn, &row, "share_with_corp", Some(&p.corp), user, now, 55)?;
         }
         landlord_consents.push(if c.share_with_landlord {
             Some(consent(
@@ -653,6 +657,7 @@ pub fn demo_clients(conn: &mut DbConn, p: &Parties) -> ApiResult<()> {
                 Some(&p.landlord),
                 user,
                 now,
+                55,
             )?)
         } else {
             None
@@ -670,5 +675,5 @@ pub fn demo_clients(conn: &mut DbConn, p: &Parties) -> ApiResult<()> {
         };
         insert_inquiry(conn, d, client, consent, rental, p, now)?;
     }
-    Ok(())
+    Ok(rows)
 }

@@ -26,6 +26,8 @@ macro_rules! text_enum {
         }
     };
 }
+// Other domain modules declare their closed lists the same way.
+pub(crate) use text_enum;
 
 text_enum! {
     /// Where the client lives now.

@@ -4,9 +4,13 @@
 pub mod api_keys;
 pub mod auth;
 pub mod clients;
+pub mod council_reports;
+pub mod guidance_sessions;
 pub mod health;
 pub mod inquiries;
 pub mod me;
+pub mod meetings;
+pub mod offices;
 pub mod organizations;
 pub mod problems;
 pub mod rentals;
@@ -122,6 +126,24 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(inquiries::read)
                 .service(inquiries::events)
                 .service(inquiries::steps::step)
+                .service(meetings::create)
+                .service(meetings::list)
+                .service(meetings::read)
+                .service(meetings::update)
+                .service(meetings::minutes::put_minutes)
+                .service(meetings::minutes::list_minutes)
+                .service(meetings::amendments::create)
+                .service(guidance_sessions::create)
+                .service(guidance_sessions::list)
+                .service(guidance_sessions::read)
+                .service(council_reports::create)
+                .service(council_reports::list)
+                .service(council_reports::read)
+                .service(council_reports::update)
+                .service(council_reports::submit)
+                .service(offices::read_setup)
+                .service(offices::put_setup)
+                .service(offices::close_month)
                 .service(rentals::search::search)
                 .service(rentals::create)
                 .service(rentals::mine)

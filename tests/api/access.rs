@@ -13,6 +13,8 @@
 //!   may revoke any key, but cannot create a key for another organisation;
 //! - without a token every route is 401.
 
+mod meetings;
+
 use std::collections::HashMap;
 
 use reqwest::{Method, StatusCode};

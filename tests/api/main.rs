@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod inquiries;
 mod matches;
+mod meetings;
 mod migrations;
 mod openapi;
 mod organizations;

@@ -1,0 +1,10 @@
+DROP TABLE council_report_sources;
+DROP TABLE council_reports;
+DROP TABLE guidance_sessions;
+DROP TABLE meeting_amendments;
+DROP TABLE meeting_minutes;
+DROP TABLE meeting_clients;
+DROP TABLE meeting_partners;
+DROP TABLE meetings;
+DROP TABLE month_closures;
+DROP TABLE office_setups;
