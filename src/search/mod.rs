@@ -262,25 +262,6 @@ impl RentalIndex {
         self.position.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Moves the position forward, never back.
-    fn advance(&self, seq: i64, polled: Option<Instant>) {
-        let mut p = self.position();
-        match p.as_mut() {
-            Some(p) => {
-                p.seq = p.seq.max(seq);
-                if let Some(at) = polled {
-                    p.polled = p.polled.max(at);
-                }
-            }
-            None => {
-                *p = Some(Position {
-                    seq,
-                    polled: polled.unwrap_or_else(Instant::now),
-                })
-            }
-        }
-    }
-
     /// Loads every live rental, in batches so memory stays flat; marks the index ready.
     pub fn load_all(&self, conn: &mut DbConn) -> QueryResult<usize> {
         let _reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
@@ -324,8 +305,8 @@ impl RentalIndex {
         let _reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
         let started = Instant::now();
         let position = *self.position();
-        let mut seq = match position {
-            Some(p) if started.duration_since(p.polled) < MAX_POLL_GAP => p.seq,
+        let (mut seq, polled) = match position {
+            Some(p) if started.duration_since(p.polled) < MAX_POLL_GAP => (p.seq, p.polled),
             _ => return self.load_locked(conn),
         };
         let mut n = 0;
@@ -334,12 +315,16 @@ impl RentalIndex {
             let Some(last) = changes.last() else { break };
             seq = last.seq;
             n += self.apply_changes(conn, &changes)?;
-            self.advance(seq, None);
+            // Kept page by page: a poll that fails half-way resumes after the last page.
+            *self.position() = Some(Position { seq, polled });
             if (changes.len() as i64) < CHANGE_PAGE {
                 break;
             }
         }
-        self.advance(seq, Some(started));
+        *self.position() = Some(Position {
+            seq,
+            polled: started,
+        });
         Ok(n)
     }
 

@@ -189,8 +189,18 @@ pub async fn list(
             )?;
             let page = Page::from_rows(rows, limit, |r| r.id.clone());
             let mut items = Vec::new();
+            // A page holds many meetings of the same office and month: ask once each.
+            let mut closed = std::collections::HashMap::new();
             for r in page.items {
-                let locked = month_closed(conn, &r.office_org_id, r.held_on)?;
+                let key = (r.office_org_id.clone(), YearMonth::of(r.held_on));
+                let locked = match closed.get(&key) {
+                    Some(&locked) => locked,
+                    None => {
+                        let locked = month_closed(conn, &r.office_org_id, r.held_on)?;
+                        closed.insert(key, locked);
+                        locked
+                    }
+                };
                 items.push(summary(conn, r, locked)?);
             }
             Ok(Page {
