@@ -12,6 +12,7 @@ pub mod error;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
+pub mod pdf;
 pub mod routes;
 pub mod search;
 pub mod startup;
