@@ -160,7 +160,7 @@ pub fn council_report(offices: usize, months: u32) -> CouncilReport {
     for o in 0..offices {
         let name = office_name(o);
         // Some offices registered for the add-on only part-way through the year.
-        let start = if mix(o as u64, 1) % 6 == 0 {
+        let start = if mix(o as u64, 1).is_multiple_of(6) {
             (mix(o as u64, 2) % 4) as usize
         } else {
             0
@@ -174,7 +174,7 @@ pub fn council_report(offices: usize, months: u32) -> CouncilReport {
                 _ => 3,
             };
             // A meeting without minutes or without the partner present does not count.
-            let met = meetings > 0 && r % 23 != 0;
+            let met = meetings > 0 && !r.is_multiple_of(23);
             office_months.push(OfficeMonthRow {
                 office_name: name.clone(),
                 month: *month,
