@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use sumai_link::domain::council_report::CouncilReport;
+use sumai_link::domain::council_report::{CouncilReport, MonthStatus};
 use sumai_link::pdf::{PdfRenderer, sample};
 
 const OFFICES: usize = 200;
@@ -23,9 +23,15 @@ fn ms(d: Duration) -> f64 {
 fn variant(base: &CouncilReport, i: usize) -> CouncilReport {
     let mut r = base.clone();
     r.generated_at += chrono::Duration::minutes(i as i64 + 1);
-    for row in r.office_months.iter_mut().skip(i % 5).step_by(5) {
-        row.meetings += 1 + (i as u32 % 3);
-        row.met = !row.met;
+    for office in r.offices.iter_mut().skip(i % 5).step_by(5) {
+        for cell in &mut office.months {
+            cell.meetings += 1 + (i as u32 % 3);
+            cell.status = match cell.status {
+                MonthStatus::Met => MonthStatus::Missed,
+                MonthStatus::Missed => MonthStatus::Met,
+                other => other,
+            };
+        }
     }
     for issue in &mut r.issues {
         issue.count += i as u32;

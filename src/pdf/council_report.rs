@@ -1,11 +1,12 @@
 //! The council's meeting report as the JSON its template reads. Everything the template
-//! would otherwise have to compute (rates, the office × month grid, labels in Japanese,
-//! times in Tokyo) is done here, where it is typed and tested.
+//! would otherwise have to compute (labels in Japanese, percentages, times in Tokyo) is
+//! done here, where it is typed and tested.
 
 use serde::Serialize;
 
 use super::{PdfError, PdfRenderer, Rendered, Template};
-use crate::domain::council_report::{CouncilReport, IssueCount, OfficeMonthRow, percent};
+use crate::domain::council_report::{CouncilReport, IssueCount, MonthStatus, NamedClient};
+use crate::domain::meeting::IssueCategory;
 use crate::domain::time::tokyo;
 
 /// Untagged: its office grid alone is thousands of cells (see [`Template::tagged`]).
@@ -14,12 +15,13 @@ pub(crate) const TEMPLATE: Template = Template {
     tagged: false,
 };
 
-const TITLE: &str = "情報連携の場 開催状況報告書";
+pub const TITLE: &str = "情報連携の場 開催状況報告書";
 
 #[derive(Serialize)]
 struct Payload<'a> {
     title: &'static str,
     council_name: &'a str,
+    area: String,
     period: String,
     generated_at: String,
     summary: Summary,
@@ -27,15 +29,19 @@ struct Payload<'a> {
     offices: Vec<OfficeView<'a>>,
     issues: &'a [IssueCount],
     written_reports: Vec<WrittenReportView<'a>>,
-    declines: Vec<DeclineView>,
+    declines: Vec<DeclineView<'a>>,
+    clients: ClientsView<'a>,
 }
 
 #[derive(Serialize)]
 struct Summary {
-    offices: usize,
+    offices: u32,
+    offices_bound: u32,
     meetings: u32,
     rate: Option<u32>,
-    written_reports: usize,
+    met: u32,
+    bound: u32,
+    written_reports: u32,
     declines: u32,
 }
 
@@ -44,8 +50,11 @@ struct MonthView {
     /// Shown above the month only where the year changes, to keep the columns narrow.
     year: String,
     month: String,
+    open: bool,
     offices: u32,
     met: u32,
+    missed: u32,
+    not_yet: u32,
     meetings: u32,
     rate: Option<u32>,
 }
@@ -53,30 +62,40 @@ struct MonthView {
 #[derive(Serialize)]
 struct OfficeView<'a> {
     name: &'a str,
-    cells: Vec<Option<Cell>>,
+    cells: Vec<Cell>,
     meetings: u32,
     met: u32,
     bound: u32,
 }
 
+/// One office-month: meetings held and how the month stands (`met`, `missed`,
+/// `not_yet`, `not_required`).
 #[derive(Serialize)]
 struct Cell {
     n: u32,
-    met: bool,
+    s: MonthStatus,
 }
 
 #[derive(Serialize)]
 struct WrittenReportView<'a> {
     office: &'a str,
     submitted: String,
+    title: &'a str,
     categories: String,
 }
 
 #[derive(Serialize)]
-struct DeclineView {
-    reason: &'static str,
+struct DeclineView<'a> {
+    reason: &'a str,
     count: u32,
     share: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ClientsView<'a> {
+    discussed: u32,
+    withheld: u32,
+    named: &'a [NamedClient],
 }
 
 impl PdfRenderer {
@@ -90,10 +109,21 @@ impl PdfRenderer {
     }
 }
 
+/// `2025年4月〜2026年3月`
+pub fn period_ja(report: &CouncilReport) -> String {
+    format!(
+        "{}年{}月〜{}年{}月",
+        report.from.year(),
+        report.from.month(),
+        report.to.year(),
+        report.to.month()
+    )
+}
+
 fn payload(report: &CouncilReport) -> Payload<'_> {
-    let compliance = report.compliance_by_month();
     let mut previous_year = None;
-    let months = compliance
+    let months = report
+        .months
         .iter()
         .map(|c| {
             let year = c.month.year();
@@ -102,49 +132,59 @@ fn payload(report: &CouncilReport) -> Payload<'_> {
             MonthView {
                 year: shown.unwrap_or_default(),
                 month: format!("{}月", c.month.month()),
-                offices: c.offices,
+                open: c.open,
+                offices: c.offices_bound,
                 met: c.met,
+                missed: c.missed,
+                not_yet: c.not_yet,
                 meetings: c.meetings,
-                rate: c.rate_percent(),
+                rate: c.rate_percent,
             }
         })
         .collect();
-    let offices: Vec<OfficeView<'_>> = report
-        .office_grid()
-        .into_iter()
-        .map(|row| {
-            let present = || row.cells.iter().flatten();
-            OfficeView {
-                name: row.office_name,
-                meetings: present().map(|r| r.meetings).sum(),
-                met: present().filter(|r| r.met).count() as u32,
-                bound: present().count() as u32,
-                cells: row.cells.iter().map(|c| c.map(cell)).collect(),
-            }
+    let offices = report
+        .offices
+        .iter()
+        .map(|o| OfficeView {
+            name: &o.name,
+            meetings: o.meetings,
+            met: o.met,
+            bound: o.bound,
+            cells: o
+                .months
+                .iter()
+                .map(|c| Cell {
+                    n: c.meetings,
+                    s: c.status,
+                })
+                .collect(),
         })
         .collect();
-    let declines_total: u32 = report.declines.iter().map(|d| d.count).sum();
+    let area = &report.council.area;
+    let s = &report.summary;
     Payload {
         title: TITLE,
-        council_name: &report.council_name,
-        period: format!(
-            "{}年{}月〜{}年{}月",
-            report.period_from.year(),
-            report.period_from.month(),
-            report.period_to.year(),
-            report.period_to.month()
-        ),
+        council_name: &report.council.name,
+        area: match (&area.municipality_code, &area.prefecture_code) {
+            (Some(m), _) => format!("市区町村コード {m} の事業所"),
+            (None, Some(p)) => format!("都道府県コード {p} の事業所"),
+            (None, None) => "地域が登録されていません".to_owned(),
+        },
+        period: period_ja(report),
         generated_at: report
             .generated_at
             .with_timezone(&tokyo())
             .format("%Y-%m-%d %H:%M JST")
             .to_string(),
         summary: Summary {
-            offices: offices.len(),
-            meetings: report.office_months.iter().map(|r| r.meetings).sum(),
-            rate: report.overall_rate_percent(),
-            written_reports: report.written_reports.len(),
-            declines: declines_total,
+            offices: s.offices,
+            offices_bound: s.offices_bound,
+            meetings: s.meetings,
+            rate: s.compliance_rate_percent,
+            met: s.met,
+            bound: s.office_months_bound,
+            written_reports: s.written_reports,
+            declines: s.declines,
         },
         months,
         offices,
@@ -155,24 +195,31 @@ fn payload(report: &CouncilReport) -> Payload<'_> {
             .map(|w| WrittenReportView {
                 office: &w.office_name,
                 submitted: w.submitted_on.format("%Y-%m-%d").to_string(),
-                categories: w.issue_categories.join("、"),
+                title: &w.title,
+                categories: labels(&w.issue_categories),
             })
             .collect(),
         declines: report
             .declines
             .iter()
             .map(|d| DeclineView {
-                reason: d.reason.label_ja(),
+                reason: &d.label,
                 count: d.count,
-                share: percent(d.count, declines_total),
+                share: d.share_percent,
             })
             .collect(),
+        clients: ClientsView {
+            discussed: report.clients.discussed,
+            withheld: report.clients.withheld,
+            named: &report.clients.named,
+        },
     }
 }
 
-fn cell(row: &OfficeMonthRow) -> Cell {
-    Cell {
-        n: row.meetings,
-        met: row.met,
-    }
+fn labels(categories: &[IssueCategory]) -> String {
+    categories
+        .iter()
+        .map(|c| c.label_ja())
+        .collect::<Vec<_>>()
+        .join("、")
 }

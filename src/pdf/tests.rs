@@ -74,8 +74,9 @@ fn a_council_report_shows_its_figures_and_japanese_labels() {
         "対象期間 2025年4月〜2026年3月",
         "作成 2026-04-03 09:30 JST",
         "月別の達成状況",
-        "保証人・緊急連絡先",
+        "保証人・家賃債務保証",
         "家賃の支払いへの不安",
+        "情報連携の場で共有された利用者",
         "協議会への書面による報告",
         "ひだまり相談支援センター（中央区）",
     ] {
@@ -85,17 +86,26 @@ fn a_council_report_shows_its_figures_and_japanese_labels() {
         );
     }
     let rates: Vec<String> = report
-        .compliance_by_month()
+        .months
         .iter()
-        .filter_map(|c| c.rate_percent())
+        .filter_map(|c| c.rate_percent)
         .map(|r| format!("{r}%"))
         .collect();
     assert_eq!(rates.len(), 12);
     for rate in &rates {
         assert!(text.contains(rate.as_str()), "rate {rate} missing");
     }
-    // 10 of 12 offices is the figure a council would check by hand.
-    assert!(rates.iter().any(|r| r == "83%"), "{rates:?}");
+    // Office 9 provides only 計画相談支援: 11 of 12 offices are bound each month.
+    assert!(report.months.iter().all(|m| m.offices_bound == 11));
+    let overall = format!("{}%", report.summary.compliance_rate_percent.unwrap());
+    assert!(text.contains(&overall), "overall rate {overall} missing");
+    for named in &report.clients.named {
+        assert!(
+            text.contains(&squeeze(&named.name)),
+            "{} missing",
+            named.name
+        );
+    }
     let pages = text.matches('\u{c}').count();
     assert!(
         text.contains(&format!("1/{pages}")),
@@ -149,13 +159,13 @@ fn page_one_of_a_council_report_renders_to_an_image() {
 #[test]
 fn user_text_that_looks_like_typst_prints_literally() {
     let mut report = sample::council_report(2, 3);
-    report.council_name = r#"#panic("x")"#.to_owned();
-    report.issues[0].category = "*bold* _em_".to_owned();
+    report.council.name = r#"#panic("x")"#.to_owned();
+    report.issues[0].label = "*bold* _em_".to_owned();
     report.issues[0].examples = vec![
         r#"#set text(size: 40pt) ] } $x^2$ \ @ref <lbl> // not a comment"#.to_owned(),
         r#"#eval("1 + 1") `raw`"#.to_owned(),
     ];
-    report.office_months[0].office_name = "= 見出しではない".to_owned();
+    report.offices[0].name = "= 見出しではない".to_owned();
     let (_, path) = render(&report, "council_report_injection");
     let text = text_of(&path);
     for literal in [
