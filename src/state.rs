@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::auth::jwt::TokenIssuer;
 use crate::db::Db;
+use crate::domain::add_on::RuleBook;
 use crate::notify::geocoder::Geocoder;
+use crate::pdf::PdfRenderer;
 use crate::search::RentalIndex;
 
 #[derive(Clone)]
@@ -17,4 +19,8 @@ pub struct AppState {
     pub login_lockout_secs: i64,
     /// The largest CSV body `POST /rentals/import` accepts.
     pub import_max_bytes: u64,
+    /// The fee rules (加算) of every revision, embedded at build time.
+    pub rules: Arc<RuleBook>,
+    /// Lays out PDF documents; built once (it holds the fonts and typst's caches).
+    pub pdf: Arc<PdfRenderer>,
 }
