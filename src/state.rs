@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::jwt::TokenIssuer;
 use crate::db::Db;
+use crate::domain::add_on::RuleBook;
 use crate::notify::geocoder::Geocoder;
 use crate::search::RentalIndex;
 
@@ -13,6 +14,10 @@ pub struct AppState {
     pub tokens: Arc<TokenIssuer>,
     pub rentals: Arc<RentalIndex>,
     pub geocoder: Arc<Geocoder>,
+    /// The fee rules of every revision, as built into the binary.
+    pub rules: Arc<RuleBook>,
+    /// Days left in a month from which an office without its meeting is warned.
+    pub compliance_warn_days: u32,
     pub login_max_failures: i32,
     pub login_lockout_secs: i64,
     /// The largest CSV body `POST /rentals/import` accepts.

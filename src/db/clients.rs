@@ -308,3 +308,12 @@ pub fn provisions_of(conn: &mut DbConn, client_id: &str) -> QueryResult<Vec<Prov
         .select(ProvisionRow::as_select())
         .load(conn)
 }
+
+/// How many clients the office has (not deleted).
+pub fn count_of_office(conn: &mut DbConn, office: &str) -> QueryResult<i64> {
+    clients::table
+        .filter(clients::office_org_id.eq(office))
+        .filter(clients::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -2,6 +2,7 @@
 //! embedded migrations of both backends, and [`Db`], which runs diesel work on actix's
 //! blocking threads.
 
+pub mod add_on_facts;
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
