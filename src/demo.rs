@@ -4,6 +4,7 @@
 //! hsc@, joint guidance and a report to council@ (`meetings`), so a newcomer can try
 //! every endpoint at once. Loaded once: a second load finds `operator@demo.example` and does nothing.
 
+pub mod area;
 mod clients;
 mod meetings;
 
@@ -110,6 +111,13 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 
 /// How many demo rentals, all in 札幌市.
 pub const DEMO_RENTALS: usize = 300;
+
+/// Further support offices in 札幌市 (no accounts), each with a year of meetings with a
+/// 居住支援法人 of their own, so that council@'s report covers a real area at once.
+pub const DEMO_AREA_OFFICES: usize = 8;
+
+/// The 居住支援法人 the further offices meet with (no accounts).
+pub const DEMO_AREA_CORP: &str = "一般社団法人 北のすまい支援センター";
 
 /// Registered rentals of landlord@ and landlord2@ (a third managed by agent@), a few of
 /// them certified 居住サポート住宅 run with corp@.
@@ -246,6 +254,28 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
                 office_user: &office_user,
             },
             &office_clients,
+        )?;
+        let area_corp = new_org(
+            OrgKind::HousingSupportCorp,
+            DEMO_AREA_CORP,
+            Some(DEMO_PREFECTURE),
+            Some(DEMO_MUNICIPALITY),
+        );
+        organizations::insert(conn, &area_corp)?;
+        area::seed(
+            conn,
+            &area::AreaParties {
+                corp: &area_corp.id,
+                council: &org(4)?,
+                landlord: &org(5)?,
+                // No refusals: landlord@'s inquiries stay those of office@ and office2@.
+                rentals: &[],
+                user: &office_user,
+                prefecture: DEMO_PREFECTURE,
+                municipality: DEMO_MUNICIPALITY,
+            },
+            0..DEMO_AREA_OFFICES,
+            crate::db::now(),
         )?;
         Ok(true)
     })

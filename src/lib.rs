@@ -12,6 +12,8 @@ pub mod error;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
+pub mod pdf;
+pub mod reports;
 pub mod routes;
 pub mod search;
 pub mod startup;

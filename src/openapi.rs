@@ -28,6 +28,7 @@ use crate::error::{FieldError, Problem};
         (name = "meetings", description = "Information-sharing meetings (情報連携の場) with a 居住支援法人 or 居住支援協議会: attendees, clients shared (with consent), issues, versioned minutes, amendments once the month is closed"),
         (name = "guidance-sessions", description = "Joint guidance of a client by the office and a 居住支援法人"),
         (name = "council-reports", description = "Written reports of housing issues to a council: draft, then submitted and read-only"),
+        (name = "councils", description = "A council's report on the meetings of the support offices in its area: JSON, CSV or PDF"),
         (name = "offices", description = "A support office's set-up for the 居住支援 add-ons and the months it has closed"),
         (name = "rentals", description = "The register of セーフティネット登録住宅: CRUD, search, history"),
         (name = "webhooks", description = "Event subscriptions, signed deliveries (HMAC-SHA256) and their status"),

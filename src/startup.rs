@@ -14,8 +14,10 @@ use utoipa_actix_web::AppExt;
 use crate::auth::jwt::TokenIssuer;
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::domain::add_on::RuleBook;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::pdf::PdfRenderer;
 use crate::search::RentalIndex;
 use crate::state::AppState;
 use crate::{accounts, openapi, routes};
@@ -127,10 +129,8 @@ fn run(
         db.clone(),
         settings.inquiry_stall_days,
     ));
-    let rules = Arc::new(
-        crate::domain::add_on::RuleBook::embedded()
-            .map_err(|e| StartupError::Other(format!("fee rules: {e}")))?,
-    );
+    let rules =
+        Arc::new(RuleBook::embedded().map_err(|e| StartupError::Other(format!("fee rules: {e}")))?);
     tokio::spawn(crate::notify::month_ending::keep_warning(
         db.clone(),
         rules.clone(),
@@ -156,6 +156,7 @@ fn run(
         login_max_failures: settings.login_max_failures,
         login_lockout_secs: settings.login_lockout_secs,
         import_max_bytes: settings.import_max_bytes,
+        pdf: Arc::new(PdfRenderer::new()),
     };
     let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?);
     let issuer = web::Data::from(state.tokens.clone());

@@ -6,6 +6,7 @@ use crate::auth::jwt::TokenIssuer;
 use crate::db::Db;
 use crate::domain::add_on::RuleBook;
 use crate::notify::geocoder::Geocoder;
+use crate::pdf::PdfRenderer;
 use crate::search::RentalIndex;
 
 #[derive(Clone)]
@@ -22,4 +23,6 @@ pub struct AppState {
     pub login_lockout_secs: i64,
     /// The largest CSV body `POST /rentals/import` accepts.
     pub import_max_bytes: u64,
+    /// Lays out PDF documents; built once (it holds the fonts and typst's caches).
+    pub pdf: Arc<PdfRenderer>,
 }

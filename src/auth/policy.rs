@@ -87,6 +87,11 @@ pub enum Resource {
         council: OrganizationId,
         submitted: bool,
     },
+    /// A council's report on the meetings of the support offices in its area
+    /// (aggregates, and the names of clients who consented to be named to councils).
+    CouncilMeetingReport {
+        council: OrganizationId,
+    },
     /// A support office's own records of its set-up for the add-ons and of the months
     /// it closed.
     OfficeSetup {
@@ -320,6 +325,17 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 };
             }
             Err(ApiError::NotFound)
+        }
+        // Only the council itself: the operator sees no client data, and the report may
+        // name clients who consented to be named to their council.
+        Resource::CouncilMeetingReport { council } => {
+            if !own(council) || caller.org_kind != OrgKind::Council {
+                return Err(ApiError::NotFound);
+            }
+            match action {
+                Read | List => Ok(()),
+                _ => forbidden("a council report is read-only"),
+            }
         }
         Resource::OfficeSetup { office } => {
             if !own(office) || caller.org_kind != OrgKind::SupportOffice {
@@ -693,6 +709,28 @@ mod tests {
                 Err(ApiError::NotFound)
             ));
         }
+    }
+
+    #[test]
+    fn only_the_council_itself_reads_its_meeting_report() {
+        let council = OrganizationId::new();
+        let r = Resource::CouncilMeetingReport { council };
+        for role in [Role::Admin, Role::Staff, Role::Viewer] {
+            assert!(authorize(&caller(OrgKind::Council, role, council), Action::Read, r).is_ok());
+        }
+        for kind in OrgKind::ALL {
+            let other = caller(kind, Role::Admin, OrganizationId::new());
+            assert!(matches!(
+                authorize(&other, Action::Read, r),
+                Err(ApiError::NotFound)
+            ));
+        }
+        // An office cannot read a "report" of its own id either.
+        let office = caller(OrgKind::SupportOffice, Role::Admin, council);
+        assert!(matches!(
+            authorize(&office, Action::Read, r),
+            Err(ApiError::NotFound)
+        ));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod clients;
 pub mod council;
+pub mod council_area;
 pub mod inquiries;
 pub mod login_throttle;
 pub mod meetings;

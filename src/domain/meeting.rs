@@ -77,6 +77,29 @@ impl IssueCategory {
     }
 }
 
+impl IssueCategory {
+    /// The Japanese label shown in reports.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::UnpaidRent => "家賃の支払いへの不安",
+            Self::NeighbourTrouble => "近隣とのトラブルへの不安",
+            Self::DeathInFlat => "居室内での死亡事故への不安",
+            Self::DifferentHabits => "習慣・言語の違いへの不安",
+            Self::MisuseOfFlat => "住宅の使用方法への不安",
+            Self::StrangersComing => "関係者以外の出入りへの不安",
+            Self::DifferentLifeRhythm => "生活リズムの違いへの不安",
+            Self::DisabilityLabel => "障害があることそのもの",
+            Self::LackOfVacancies => "空き物件の不足",
+            Self::RentLevel => "家賃水準（住宅扶助の上限など）",
+            Self::Guarantor => "保証人・家賃債務保証",
+            Self::EmergencyContact => "緊急連絡先",
+            Self::Accessibility => "バリアフリー・設備",
+            Self::SupportAfterMoveIn => "入居後の支援体制・見守り",
+            Self::Other => "その他",
+        }
+    }
+}
+
 text_enum! {
     /// A part of a meeting record an amendment corrects.
     MeetingField {

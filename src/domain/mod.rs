@@ -2,6 +2,7 @@
 
 pub mod add_on;
 pub mod client;
+pub mod council_report;
 pub mod ids;
 pub mod inquiry;
 pub mod matching;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clients;
 pub mod compliance;
 pub mod council_reports;
+pub mod councils;
 pub mod guidance_sessions;
 pub mod health;
 pub mod inquiries;
@@ -144,6 +145,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(council_reports::read)
                 .service(council_reports::update)
                 .service(council_reports::submit)
+                .service(councils::meetings_report)
                 .service(offices::read_setup)
                 .service(offices::put_setup)
                 .service(offices::close_month)

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod clients;
 mod compliance;
+mod councils;
 mod errors;
 mod geocoder;
 mod health;
