@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Search benchmark (issue 4 point 8): 1,000,000 rentals in SQLite and PostgreSQL, the
-# typical search on the in-memory index, SQLite, PostgreSQL, PostGIS and over HTTP.
+# typical search on the in-memory index, SQLite, PostgreSQL, PostGIS and over HTTP; then
+# the match benchmark (issue 5 point 7): GET /clients/{id}/matches of the real server on
+# SQLite and on PostgreSQL beside the PostGIS query with the same filters and ordering.
 # Installs PostGIS if missing, then runs `cargo bench --bench search` (release build).
 #
 #   bench/search.sh                      # 1,000,000 rentals
 #   BENCH_ROWS=50000 bench/search.sh     # a quick run
 #
 # Settings (see benches/search.rs): BENCH_ROWS, BENCH_QUERIES, BENCH_PASSES,
-# BENCH_PG_URL, BENCH_DIR, BENCH_KEEP=1, BENCH_HTTP=0. The printed table is also
-# written to $BENCH_DIR/search-<rows>.txt.
+# BENCH_PG_URL, BENCH_DIR, BENCH_KEEP=1, BENCH_HTTP=0, BENCH_MATCH=0, BENCH_CLIENTS.
+# The printed tables are also written to $BENCH_DIR/search-<rows>.txt, and the match
+# table alone to $BENCH_DIR/matches-<rows>.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never

@@ -9,12 +9,22 @@
 //! d) PostGIS: `ST_DWithin` + `<->` KNN on a geography column with a partial GiST index;
 //! e) the whole HTTP search (`GET /api/v1/rentals`) of the real server on the SQLite file.
 //!
+//! Then, on the same data, the match benchmark (issue 5 point 7, `search/matches.rs`):
+//! `GET /api/v1/clients/{id}/matches` of the real server on SQLite and on PostgreSQL
+//! beside the PostGIS query doing the same filtering and ordering.
+//!
 //! Run through `bench/search.sh` (it installs PostGIS). Settings, all optional:
 //! BENCH_ROWS, BENCH_QUERIES (200), BENCH_PASSES (10), BENCH_PG_URL (an admin URL,
 //! default `postgres://postgres@127.0.0.1:5432/postgres`), BENCH_DIR (where the SQLite
-//! file goes, default `target/bench-search`), BENCH_KEEP=1 (keep the SQLite file),
-//! BENCH_HTTP=0 (skip the HTTP part).
+//! file and the match table go, default `target/bench-search`), BENCH_KEEP=1 (keep the
+//! SQLite file), BENCH_HTTP=0 (skip the HTTP search), BENCH_MATCH=0 (skip the match
+//! benchmark), BENCH_CLIENTS (clients matched, 200).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "search/match_clients.rs"]
+mod match_clients;
+#[path = "search/matches.rs"]
+mod matches;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -64,6 +74,8 @@ struct Config {
     dir: PathBuf,
     keep: bool,
     http: bool,
+    matches: bool,
+    clients: usize,
 }
 
 fn env_num(key: &str, default: usize) -> usize {
@@ -91,6 +103,8 @@ impl Config {
             dir,
             keep: std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1"),
             http: std::env::var("BENCH_HTTP").map_or(true, |v| v != "0"),
+            matches: std::env::var("BENCH_MATCH").map_or(true, |v| v != "0"),
+            clients: env_num("BENCH_CLIENTS", 200).max(1),
         }
     }
 }
@@ -165,10 +179,11 @@ fn rss_mib() -> (f64, f64) {
 /// A statement whose SQL is a template with `{}` where each bind goes (binds in order,
 /// repeated as often as used): `?` on SQLite, `$n` on PostgreSQL. Unlike `sql_query`
 /// it is safe to cache, so diesel prepares it once per connection and reuses it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Bind {
     Int(i32),
     Float(f64),
+    Text(String),
 }
 
 struct Prepared<'a> {
@@ -189,9 +204,10 @@ impl<Conn> RunQueryDsl<Conn> for Prepared<'_> {}
 
 impl<DB> QueryFragment<DB> for Prepared<'_>
 where
-    DB: Backend + HasSqlType<Integer> + HasSqlType<Double>,
+    DB: Backend + HasSqlType<Integer> + HasSqlType<Double> + HasSqlType<Text>,
     i32: diesel::serialize::ToSql<Integer, DB>,
     f64: diesel::serialize::ToSql<Double, DB>,
+    String: diesel::serialize::ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         let mut parts = self.template.split("{}");
@@ -200,6 +216,7 @@ where
             match bind {
                 Bind::Int(v) => out.push_bind_param::<Integer, i32>(v)?,
                 Bind::Float(v) => out.push_bind_param::<Double, f64>(v)?,
+                Bind::Text(v) => out.push_bind_param::<Text, String>(v)?,
             }
             out.push_sql(part);
         }
@@ -215,6 +232,7 @@ fn inline(template: &str, binds: &[Bind]) -> String {
         match bind {
             Bind::Int(v) => sql.push_str(&v.to_string()),
             Bind::Float(v) => sql.push_str(&format!("{v:?}::float8")),
+            Bind::Text(v) => sql.push_str(&format!("'{}'", v.replace('\'', "''"))),
         }
         sql.push_str(part);
     }
@@ -403,6 +421,44 @@ impl Measured {
         let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
         v[rank.clamp(1, v.len()) - 1]
     }
+
+    fn report(&self) {
+        eprintln!(
+            "  {}: p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs over {} runs",
+            self.engine,
+            self.percentile(50.0),
+            self.percentile(95.0),
+            self.percentile(99.0),
+            self.micros.len()
+        );
+    }
+}
+
+/// A table of latencies, one row per engine, as the benchmark prints it.
+fn table(rows: &[Measured]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| {:<40} | {:>9} | {:>9} | {:>9} | {:>9} |",
+        "engine", "p50 µs", "p95 µs", "p99 µs", "mean hits"
+    );
+    let _ = writeln!(
+        out,
+        "|{:-<42}|{:->11}|{:->11}|{:->11}|{:->11}|",
+        "", "", "", "", ""
+    );
+    for m in rows {
+        let _ = writeln!(
+            out,
+            "| {:<40} | {:>9.1} | {:>9.1} | {:>9.1} | {:>9.1} |",
+            m.engine,
+            m.percentile(50.0),
+            m.percentile(95.0),
+            m.percentile(99.0),
+            m.mean_hits
+        );
+    }
+    out
 }
 
 /// One warm-up pass over the points, then `passes` timed passes.
@@ -412,31 +468,36 @@ fn measure(
     passes: usize,
     mut run: impl FnMut(f64, f64) -> usize,
 ) -> Measured {
-    for &(lat, lon) in points {
-        black_box(run(lat, lon));
+    measure_each(engine, points, passes, |&(lat, lon)| run(lat, lon))
+}
+
+/// One warm-up pass over the items, then `passes` timed passes; `run` returns the
+/// number of results.
+fn measure_each<T>(
+    engine: &str,
+    items: &[T],
+    passes: usize,
+    mut run: impl FnMut(&T) -> usize,
+) -> Measured {
+    for item in items {
+        black_box(run(item));
     }
-    let mut micros = Vec::with_capacity(points.len() * passes);
+    let mut micros = Vec::with_capacity(items.len() * passes);
     let mut hits = 0usize;
     for _ in 0..passes {
-        for &(lat, lon) in points {
+        for item in items {
             let t = Instant::now();
-            let n = black_box(run(lat, lon));
+            let n = black_box(run(item));
             micros.push(t.elapsed().as_secs_f64() * 1e6);
             hits += n;
         }
     }
     let m = Measured {
         engine: engine.to_owned(),
-        mean_hits: hits as f64 / micros.len() as f64,
+        mean_hits: hits as f64 / micros.len().max(1) as f64,
         micros,
     };
-    eprintln!(
-        "  {engine}: p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs over {} runs",
-        m.percentile(50.0),
-        m.percentile(95.0),
-        m.percentile(99.0),
-        m.micros.len()
-    );
+    m.report();
     m
 }
 
@@ -576,32 +637,28 @@ fn load(cfg: &Config, lite: &mut DbConn, pgc: &mut DbConn, owner: &str) -> Loade
     loaded
 }
 
-/// Starts the real server on the SQLite file, logs in as the support office and runs
-/// the typical search over HTTP; also reports the process's memory with the server's
-/// own index loaded.
-fn http_bench(
-    sqlite_path: &Path,
-    points: &[(f64, f64)],
-    passes: usize,
-    notes: &mut Vec<String>,
-) -> Measured {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    rt.block_on(async {
+/// The real server, started in this process (on the caller's tokio runtime) on a
+/// database, with a keep-alive HTTP client of one connection.
+struct Server {
+    base: String,
+    handle: actix_web::dev::ServerHandle,
+    client: reqwest::Client,
+    /// From build to `/readyz` answering 200 (the search index loaded).
+    ready_in: Duration,
+}
+
+impl Server {
+    async fn start(database_url: &str) -> Self {
         let env: HashMap<&str, String> = HashMap::from([
-            ("DATABASE_URL", format!("sqlite://{}", sqlite_path.display())),
+            ("DATABASE_URL", database_url.to_owned()),
             ("SUMAI_BIND", "127.0.0.1:0".into()),
             ("SUMAI_JWT_SECRET", JWT_SECRET.into()),
             ("SUMAI_GEOCODER_URL", "off".into()),
             ("SUMAI_DB_POOL_SIZE", "4".into()),
             ("SUMAI_SHUTDOWN_TIMEOUT_SECS", "2".into()),
         ]);
-        let settings = sumai_link::config::Settings::load_from(|k| env.get(k).cloned())
-            .expect("settings");
-        let (rss_before, _) = rss_mib();
+        let settings =
+            sumai_link::config::Settings::load_from(|k| env.get(k).cloned()).expect("settings");
         let started = Instant::now();
         let app = sumai_link::startup::Application::build(settings)
             .await
@@ -625,19 +682,19 @@ fn http_bench(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert!(ready, "/readyz did not answer 200 within 120 s");
-        let (rss_after, hwm) = rss_mib();
-        let line = format!(
-            "HTTP server ready (index loaded) in {}; process RSS {:.0} MiB -> {:.0} MiB (+{:.0}), peak {:.0} MiB",
-            secs(started.elapsed()),
-            rss_before,
-            rss_after,
-            rss_after - rss_before,
-            hwm
-        );
-        eprintln!("  {line}");
-        notes.push(line);
-        let token: serde_json::Value = client
-            .post(format!("{base}/api/v1/auth/token"))
+        Self {
+            base,
+            handle,
+            client,
+            ready_in: started.elapsed(),
+        }
+    }
+
+    /// An access token of the support office's user.
+    async fn login(&self) -> String {
+        let token: serde_json::Value = self
+            .client
+            .post(format!("{}/api/v1/auth/token", self.base))
             .json(&serde_json::json!({
                 "grant_type": "password",
                 "email": OFFICE_EMAIL,
@@ -649,10 +706,67 @@ fn http_bench(
             .json()
             .await
             .expect("token json");
-        let token = token["access_token"]
+        token["access_token"]
             .as_str()
             .expect("access_token")
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Times one GET with the bearer token; panics unless it answers 2xx.
+    async fn timed_get(&self, url: &str, token: &str) -> (f64, actix_web::web::Bytes) {
+        let req = self.client.get(url).bearer_auth(token);
+        let t = Instant::now();
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let body = res.bytes().await.expect("body");
+        let micros = t.elapsed().as_secs_f64() * 1e6;
+        assert!(
+            status.is_success(),
+            "GET {url}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        (micros, body)
+    }
+
+    async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// A tokio runtime for the in-process server and its client.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Starts the real server on the SQLite file, logs in as the support office and runs
+/// the typical search over HTTP; also reports the process's memory with the server's
+/// own index loaded.
+fn http_bench(
+    sqlite_path: &Path,
+    points: &[(f64, f64)],
+    passes: usize,
+    notes: &mut Vec<String>,
+) -> Measured {
+    runtime().block_on(async {
+        let (rss_before, _) = rss_mib();
+        let server = Server::start(&format!("sqlite://{}", sqlite_path.display())).await;
+        let (rss_after, hwm) = rss_mib();
+        let line = format!(
+            "HTTP server ready (index loaded) in {}; process RSS {:.0} MiB -> {:.0} MiB (+{:.0}), peak {:.0} MiB",
+            secs(server.ready_in),
+            rss_before,
+            rss_after,
+            rss_after - rss_before,
+            hwm
+        );
+        eprintln!("  {line}");
+        notes.push(line);
+        let token = server.login().await;
+        let base = &server.base;
         let urls: Vec<String> = points
             .iter()
             .map(|(lat, lon)| {
@@ -663,48 +777,26 @@ fn http_bench(
                 )
             })
             .collect();
-        let get = |url: &str| {
-            let req = client.get(url).bearer_auth(&token);
-            async move {
-                let t = Instant::now();
-                let res = req.send().await.expect("search request");
-                let status = res.status();
-                let body = res.bytes().await.expect("search body");
-                let micros = t.elapsed().as_secs_f64() * 1e6;
-                assert!(
-                    status.is_success(),
-                    "search: {status} {}",
-                    String::from_utf8_lossy(&body)
-                );
-                (micros, body)
-            }
-        };
         for url in &urls {
-            black_box(get(url).await);
+            black_box(server.timed_get(url, &token).await);
         }
         let mut micros = Vec::with_capacity(urls.len() * passes);
         let mut hits = 0usize;
         for _ in 0..passes {
             for url in &urls {
-                let (us, body) = get(url).await;
+                let (us, body) = server.timed_get(url, &token).await;
                 micros.push(us);
                 let page: serde_json::Value = serde_json::from_slice(&body).expect("page json");
                 hits += page["items"].as_array().map_or(0, Vec::len);
             }
         }
-        handle.stop(true).await;
+        server.stop().await;
         let m = Measured {
             engine: "e) HTTP GET /api/v1/rentals (SQLite)".into(),
             mean_hits: hits as f64 / micros.len().max(1) as f64,
             micros,
         };
-        eprintln!(
-            "  HTTP: p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs over {} requests",
-            m.percentile(50.0),
-            m.percentile(95.0),
-            m.percentile(99.0),
-            m.micros.len()
-        );
+        m.report();
         m
     })
 }
@@ -738,8 +830,8 @@ fn main() {
     db::run_migrations(&mut lite).expect("sqlite migrations");
     db::run_migrations(&mut pgc).expect("postgres migrations");
 
-    // The landlord that owns every rental (in both), and a support office whose user
-    // searches over HTTP (SQLite only: the server runs on it).
+    // The landlord that owns every rental, and a support office whose user searches and
+    // matches over HTTP (in both: the servers run on each).
     let landlord = accounts::new_org(OrgKind::Landlord, "ベンチマーク家主", Some("13"), None);
     organizations::insert(&mut lite, &landlord).expect("landlord org");
     organizations::insert(&mut pgc, &landlord).expect("landlord org");
@@ -749,16 +841,19 @@ fn main() {
         Some("01"),
         Some("011002"),
     );
-    organizations::insert(&mut lite, &office).expect("office org");
-    accounts::insert_user(
-        &mut lite,
-        &office.id,
-        &Email::parse(OFFICE_EMAIL).expect("email"),
-        "ベンチ 利用者",
-        Role::Admin,
-        password::hash(OFFICE_PASSWORD).expect("hash"),
-    )
-    .expect("office user");
+    let office_hash = password::hash(OFFICE_PASSWORD).expect("hash");
+    for conn in [&mut lite, &mut pgc] {
+        organizations::insert(conn, &office).expect("office org");
+        accounts::insert_user(
+            conn,
+            &office.id,
+            &Email::parse(OFFICE_EMAIL).expect("email"),
+            "ベンチ 利用者",
+            Role::Admin,
+            office_hash.clone(),
+        )
+        .expect("office user");
+    }
 
     // Loads. A bigger page cache for the bulk load only (reset to the default after).
     eprintln!("loading {} rentals", cfg.rows);
@@ -1033,33 +1128,31 @@ fn main() {
         "\n## search benchmark: {} rentals, {} query points x {} passes (+1 warm-up pass), typical query",
         cfg.rows, cfg.queries, cfg.passes
     );
-    let _ = writeln!(
-        out,
-        "| {:<40} | {:>9} | {:>9} | {:>9} | {:>9} |",
-        "engine", "p50 µs", "p95 µs", "p99 µs", "mean hits"
-    );
-    let _ = writeln!(
-        out,
-        "|{:-<42}|{:->11}|{:->11}|{:->11}|{:->11}|",
-        "", "", "", "", ""
-    );
-    for m in &results {
-        let _ = writeln!(
-            out,
-            "| {:<40} | {:>9.1} | {:>9.1} | {:>9.1} | {:>9.1} |",
-            m.engine,
-            m.percentile(50.0),
-            m.percentile(95.0),
-            m.percentile(99.0),
-            m.mean_hits
-        );
-    }
+    out.push_str(&table(&results));
     let _ = writeln!(out);
     for n in &notes {
         let _ = writeln!(out, "- {n}");
     }
     let _ = writeln!(out, "- total run time: {}", secs(all_started.elapsed()));
     println!("{out}");
+
+    // The match benchmark, on the same data.
+    if cfg.matches {
+        eprintln!("match benchmark");
+        let started = Instant::now();
+        let mut out = matches::run(&cfg, &sqlite_path, &pg_db.url);
+        let _ = writeln!(
+            out,
+            "- match benchmark run time: {}",
+            secs(started.elapsed())
+        );
+        println!("{out}");
+        let file = cfg.dir.join(format!("matches-{}.txt", cfg.rows));
+        match std::fs::write(&file, &out) {
+            Ok(()) => eprintln!("match table written to {}", file.display()),
+            Err(e) => eprintln!("could not write {}: {e}", file.display()),
+        }
+    }
 
     drop(lite_db);
     drop(pg_pool);

@@ -39,6 +39,9 @@ pub struct Settings {
     pub import_max_bytes: u64,
     /// An open inquiry with no step for this many days is flagged as stalled.
     pub inquiry_stall_days: i64,
+    /// An office whose month has this many days left or fewer without its meeting is
+    /// warned (event `compliance.month_ending`, and a line in its dashboard).
+    pub compliance_warn_days: u32,
     /// How often each replica's webhook worker looks for due deliveries.
     pub webhook_poll_ms: u64,
 }
@@ -75,6 +78,7 @@ struct FileSettings {
     index_poll_ms: Option<u64>,
     import_max_bytes: Option<u64>,
     inquiry_stall_days: Option<i64>,
+    compliance_warn_days: Option<i64>,
     webhook_poll_ms: Option<u64>,
 }
 
@@ -160,6 +164,7 @@ impl Settings {
             DEFAULT_IMPORT_MAX_BYTES,
         );
         let inquiry_stall_days = num("SUMAI_INQUIRY_STALL_DAYS", file.inquiry_stall_days, 14);
+        let compliance_warn_days = num("SUMAI_COMPLIANCE_WARN_DAYS", file.compliance_warn_days, 7);
         let webhook_poll_ms = num(
             "SUMAI_WEBHOOK_POLL_MS",
             file.webhook_poll_ms.and_then(|v| i64::try_from(v).ok()),
@@ -167,6 +172,9 @@ impl Settings {
         );
         if !(50..=60_000).contains(&webhook_poll_ms) {
             errors.push("SUMAI_WEBHOOK_POLL_MS must be between 50 and 60000".into());
+        }
+        if !(1..=31).contains(&compliance_warn_days) {
+            errors.push("SUMAI_COMPLIANCE_WARN_DAYS must be between 1 and 31".into());
         }
         if !(1..=365).contains(&inquiry_stall_days) {
             errors.push("SUMAI_INQUIRY_STALL_DAYS must be between 1 and 365".into());
@@ -301,6 +309,7 @@ impl Settings {
                 index_poll_ms: index_poll_ms as u64,
                 import_max_bytes: import_max_bytes as u64,
                 inquiry_stall_days,
+                compliance_warn_days: compliance_warn_days as u32,
                 webhook_poll_ms: webhook_poll_ms as u64,
             }),
             _ => Err(format!("invalid settings:\n  {}", errors.join("\n  "))),
@@ -421,6 +430,7 @@ mod tests {
         assert!(s.jwt.access_ttl_secs <= 900);
         assert_eq!(s.import_max_bytes, 512 * 1024 * 1024);
         assert_eq!(s.inquiry_stall_days, 14);
+        assert_eq!(s.compliance_warn_days, 7);
         assert_eq!(s.webhook_poll_ms, 2000);
     }
 
@@ -454,6 +464,22 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.contains("SUMAI_INQUIRY_STALL_DAYS"), "{err}");
+    }
+
+    #[test]
+    fn the_compliance_warning_days_are_read_and_bounded() {
+        let s = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_COMPLIANCE_WARN_DAYS", "31"),
+        ]))
+        .unwrap();
+        assert_eq!(s.compliance_warn_days, 31);
+        let err = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_COMPLIANCE_WARN_DAYS", "32"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("SUMAI_COMPLIANCE_WARN_DAYS"), "{err}");
     }
 
     #[test]

@@ -129,6 +129,13 @@ fn run(
         db.clone(),
         settings.inquiry_stall_days,
     ));
+    let rules =
+        Arc::new(RuleBook::embedded().map_err(|e| StartupError::Other(format!("fee rules: {e}")))?);
+    tokio::spawn(crate::notify::month_ending::keep_warning(
+        db.clone(),
+        rules.clone(),
+        settings.compliance_warn_days,
+    ));
     let geocoder = Arc::new(crate::notify::geocoder::Geocoder::new(
         settings.geocoder_url.clone(),
         std::time::Duration::from_millis(settings.geocoder_timeout_ms),
@@ -144,12 +151,11 @@ fn run(
         tokens: Arc::new(TokenIssuer::new(&settings.jwt)),
         rentals,
         geocoder,
+        rules,
+        compliance_warn_days: settings.compliance_warn_days,
         login_max_failures: settings.login_max_failures,
         login_lockout_secs: settings.login_lockout_secs,
         import_max_bytes: settings.import_max_bytes,
-        rules: Arc::new(
-            RuleBook::embedded().map_err(|e| StartupError::Other(format!("fee rules: {e}")))?,
-        ),
         pdf: Arc::new(PdfRenderer::new()),
     };
     let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?);

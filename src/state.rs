@@ -15,12 +15,14 @@ pub struct AppState {
     pub tokens: Arc<TokenIssuer>,
     pub rentals: Arc<RentalIndex>,
     pub geocoder: Arc<Geocoder>,
+    /// The fee rules of every revision, as built into the binary.
+    pub rules: Arc<RuleBook>,
+    /// Days left in a month from which an office without its meeting is warned.
+    pub compliance_warn_days: u32,
     pub login_max_failures: i32,
     pub login_lockout_secs: i64,
     /// The largest CSV body `POST /rentals/import` accepts.
     pub import_max_bytes: u64,
-    /// The fee rules (加算) of every revision, embedded at build time.
-    pub rules: Arc<RuleBook>,
     /// Lays out PDF documents; built once (it holds the fonts and typst's caches).
     pub pdf: Arc<PdfRenderer>,
 }

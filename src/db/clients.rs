@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::DbConn;
 use super::schema::{client_needs, client_services, clients, consents, provision_log};
+use super::{DbConn, first_of};
 use crate::domain::page::PageRequest;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -104,11 +104,15 @@ pub fn insert(conn: &mut DbConn, row: &ClientRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<ClientRow> {
-    clients::table
-        .find(id)
-        .filter(clients::deleted_at.is_null())
-        .select(ClientRow::as_select())
-        .first(conn)
+    // Without `LIMIT`, so that SQLite keeps the statement prepared (`first_of`).
+    first_of(
+        clients::table
+            .find(id)
+            .filter(clients::deleted_at.is_null())
+            .select(ClientRow::as_select())
+            .load(conn),
+    )?
+    .ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn replace(conn: &mut DbConn, row: &ClientRow, expected_version: i32) -> QueryResult<bool> {
@@ -192,11 +196,12 @@ pub fn set_services(conn: &mut DbConn, client_id: &str, rows: &[ServiceRow]) -> 
 }
 
 pub fn needs_of(conn: &mut DbConn, client_id: &str) -> QueryResult<Option<NeedsRow>> {
-    client_needs::table
-        .find(client_id)
-        .select(NeedsRow::as_select())
-        .first(conn)
-        .optional()
+    first_of(
+        client_needs::table
+            .find(client_id)
+            .select(NeedsRow::as_select())
+            .load(conn),
+    )
 }
 
 /// Stores the needs: insert the first time, then only over `expected_version`.
@@ -263,7 +268,9 @@ pub fn withdraw_consent(
     Ok(n == 1)
 }
 
-/// The active consent for `purpose` given to `recipient` (or to no one in particular).
+/// The active consent for `purpose` given to `recipient` (or to anyone), the latest
+/// recorded first. A client has a few consents at most, so all the active ones are read
+/// (without `LIMIT`, see `first_of`).
 pub fn active_consent(
     conn: &mut DbConn,
     client_id: &str,
@@ -280,7 +287,7 @@ pub fn active_consent(
     if let Some(r) = recipient {
         q = q.filter(consents::recipient_org_id.eq(r.to_owned()));
     }
-    q.first(conn).optional()
+    first_of(q.load(conn))
 }
 
 /// Ids of clients an organisation may see by an active `share_with_corp` consent.
@@ -307,4 +314,13 @@ pub fn provisions_of(conn: &mut DbConn, client_id: &str) -> QueryResult<Vec<Prov
         .order(provision_log::provided_at.asc())
         .select(ProvisionRow::as_select())
         .load(conn)
+}
+
+/// How many clients the office has (not deleted).
+pub fn count_of_office(conn: &mut DbConn, office: &str) -> QueryResult<i64> {
+    clients::table
+        .filter(clients::office_org_id.eq(office))
+        .filter(clients::deleted_at.is_null())
+        .count()
+        .get_result(conn)
 }

@@ -237,3 +237,29 @@ pub async fn keep_flagging_stalled(db: Db, days: i64) {
         }
     }
 }
+
+/// An office's open inquiries counted by status, and how many of them are stalled.
+pub struct OfficeCounts {
+    pub open: Vec<(String, i64)>,
+    pub stalled: i64,
+}
+
+pub fn office_counts(conn: &mut DbConn, office: &str) -> QueryResult<OfficeCounts> {
+    let statuses: Vec<(String, Option<NaiveDateTime>)> = inquiries::table
+        .filter(inquiries::office_org_id.eq(office))
+        .filter(inquiries::status.eq_any(open_statuses()))
+        .select((inquiries::status, inquiries::stalled_at))
+        .load(conn)?;
+    let mut open: Vec<(String, i64)> = open_statuses()
+        .into_iter()
+        .map(|s| (s.to_owned(), 0))
+        .collect();
+    let mut stalled = 0;
+    for (status, stalled_at) in statuses {
+        if let Some(c) = open.iter_mut().find(|(s, _)| *s == status) {
+            c.1 += 1;
+        }
+        stalled += i64::from(stalled_at.is_some());
+    }
+    Ok(OfficeCounts { open, stalled })
+}

@@ -2,6 +2,7 @@
 //! embedded migrations of both backends, and [`Db`], which runs diesel work on actix's
 //! blocking threads.
 
+pub mod add_on_facts;
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
@@ -187,6 +188,18 @@ impl Db {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.transaction_then(f, |_, t| Ok(t)).await
+    }
+
+    /// Runs `f` inside one transaction, then, once it is committed, `then` with its
+    /// result on the same connection: one trip to a blocking thread and one connection
+    /// for both (on SQLite the writer lock is held for `f` only).
+    pub async fn transaction_then<T, U, F, G>(&self, f: F, then: G) -> ApiResult<U>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        G: FnOnce(&mut DbConn, T) -> ApiResult<U> + Send + 'static,
+        U: Send + 'static,
+    {
         let pool = self.pool.clone();
         let backend = self.backend;
         let writer = self.sqlite_writer.clone();
@@ -194,11 +207,14 @@ impl Db {
         actix_web::web::block(move || {
             span.in_scope(|| {
                 let mut conn = pool.get()?;
-                let _guard = match backend {
-                    Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
-                    Backend::Postgres => None,
+                let t = {
+                    let _guard = match backend {
+                        Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
+                        Backend::Postgres => None,
+                    };
+                    (*conn).transaction(f)?
                 };
-                (*conn).transaction(f)
+                then(&mut conn, t)
             })
         })
         .await?
@@ -265,6 +281,15 @@ pub fn redo_all_migrations(conn: &mut DbConn) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+/// The first row of a query that returns at most a handful (a primary-key lookup, a
+/// client's active consents), read without a `LIMIT`. SQLite (the bundled 3.53) plans
+/// a bound `LIMIT ?` by its value and so prepares a statement with one anew whenever
+/// it is bound again — diesel's `first` binds it on every run — while a statement
+/// without one stays prepared: for a full rental row, 70 µs against 25 µs.
+pub fn first_of<T>(rows: diesel::QueryResult<Vec<T>>) -> diesel::QueryResult<Option<T>> {
+    rows.map(|rows| rows.into_iter().next())
 }
 
 /// Current UTC time at the precision both databases store (microseconds), so that a

@@ -102,13 +102,60 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<RentalRow> {
         .first(conn)
 }
 
-/// Live rentals by id, in no particular order.
+/// Live rentals by id, in no particular order (an id that is not there, or deleted, is
+/// left out). One statement whatever the number of ids, so the connection keeps it
+/// prepared: PostgreSQL gets the ids as one array (`id = ANY($1)`, what `eq_any` writes
+/// there); on SQLite `eq_any` would write one `?` per id, a new statement text for every
+/// count that diesel does not cache, so the ids go as one JSON array (`json_each`).
 pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RentalRow>> {
-    rentals::table
-        .filter(rentals::id.eq_any(ids))
-        .filter(rentals::deleted_at.is_null())
-        .select(RentalRow::as_select())
-        .load(conn)
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let live = rentals::table.filter(rentals::deleted_at.is_null());
+    // `as_select` is typed per backend, hence one per arm.
+    match conn {
+        DbConn::Postgres(pg) => live
+            .filter(rentals::id.eq_any(ids))
+            .select(RentalRow::as_select())
+            .load(pg),
+        DbConn::Sqlite(sqlite) => {
+            let json = serde_json::to_string(ids)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            live.filter(IdInJsonArray(json))
+                .select(RentalRow::as_select())
+                .load(sqlite)
+        }
+    }
+}
+
+/// `rentals.id IN (SELECT value FROM json_each(?))` with the ids bound as one JSON array
+/// of strings: a fixed statement text (and a static query id), so SQLite prepares it once
+/// per connection. SQLite makes the JSON values a transient index and looks each one up
+/// in the primary key, as it would for an `IN (?, ?, …)` list.
+#[derive(Debug, Clone, diesel::query_builder::QueryId)]
+struct IdInJsonArray(String);
+
+impl diesel::expression::Expression for IdInJsonArray {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl diesel::expression::AppearsOnTable<rentals::table> for IdInJsonArray {}
+
+impl diesel::expression::ValidGrouping<()> for IdInJsonArray {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for IdInJsonArray {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        rentals::id.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (SELECT value FROM json_each(");
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.0)?;
+        out.push_sql("))");
+        Ok(())
+    }
 }
 
 /// Replaces a rental's stored state with `row` if it is still at `current`'s version.

@@ -480,5 +480,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_amendments,
     guidance_sessions,
     council_reports,
-    council_report_sources
+    council_report_sources,
+    compliance_warnings
 );
+
+diesel::table! {
+    compliance_warnings (office_org_id, month) {
+        office_org_id -> Text,
+        month -> Text,
+        days_left -> Integer,
+        warned_at -> Timestamp,
+    }
+}

@@ -5,7 +5,11 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::rental::{Accessibility, Category, Condition, Layout};
+use crate::domain::rental::{Accessibility, Category};
+
+mod score;
+use score::Points;
+pub use score::{PlaceDistance, ScorePart, Scored, score};
 
 /// What kind of place matters to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
@@ -60,7 +64,7 @@ pub struct Needs {
 /// landlords' conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Support {
-    /// Bits of [`Condition`] the office can satisfy.
+    /// Bits of [`Condition`](crate::domain::rental::Condition) the office can satisfy.
     pub conditions: u32,
 }
 
@@ -233,194 +237,6 @@ fn outside_area(needs: &Needs, c: &Candidate) -> Option<Miss> {
     }
 }
 
-/// One part of a score, with the points it gave out of its maximum and why.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ScorePart {
-    /// distance, budget, area, layout, step_free, landlord_conditions, support
-    pub part: &'static str,
-    pub points: f64,
-    pub max: f64,
-    pub reason: String,
-}
-
-/// The distance from a rental to one place that matters.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct PlaceDistance {
-    pub name: String,
-    pub kind: PlaceKind,
-    pub metres: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Scored {
-    /// 0-100.
-    pub score: f64,
-    pub parts: Vec<ScorePart>,
-    pub distances: Vec<PlaceDistance>,
-}
-
-const W_DISTANCE: f64 = 35.0;
-const W_BUDGET: f64 = 15.0;
-const W_AREA: f64 = 10.0;
-const W_LAYOUT: f64 = 10.0;
-const W_STEP_FREE: f64 = 5.0;
-const W_CONDITIONS: f64 = 15.0;
-const W_SUPPORT: f64 = 10.0;
-
-/// Scores a rental that passed the hard filters.
-pub fn score(needs: &Needs, support: Support, c: &Candidate) -> Scored {
-    let mut parts = Vec::new();
-    let mut distances = Vec::new();
-
-    // Distance to the places that matter: 1 at the door, half at 1.5 km, weighted.
-    let (mut sum, mut weights) = (0.0, 0.0);
-    for p in &needs.places {
-        if let Some((lat, lon)) = c.point {
-            let d = crate::domain::rental::haversine_m(p.lat, p.lon, lat, lon);
-            distances.push(PlaceDistance {
-                name: p.name.clone(),
-                kind: p.kind,
-                metres: d.round() as u32,
-            });
-            let w = f64::from(p.weight.clamp(1, 5));
-            sum += w / (1.0 + d / 1500.0);
-            weights += w;
-        }
-    }
-    if weights > 0.0 {
-        let reason = distances
-            .iter()
-            .map(|d| format!("{}まで{:.1}km", d.name, f64::from(d.metres) / 1000.0))
-            .collect::<Vec<_>>()
-            .join("、");
-        parts.push(ScorePart {
-            part: "distance",
-            points: W_DISTANCE * sum / weights,
-            max: W_DISTANCE,
-            reason,
-        });
-    }
-
-    let total = c.rent + c.common_fee;
-    let headroom = f64::from(needs.max_monthly_total.saturating_sub(total))
-        / f64::from(needs.max_monthly_total.max(1));
-    parts.push(ScorePart {
-        part: "budget",
-        points: W_BUDGET * (0.5 + headroom).min(1.0),
-        max: W_BUDGET,
-        reason: format!(
-            "家賃＋共益費 {}円(予算 {}円){}",
-            thousands(total),
-            thousands(needs.max_monthly_total),
-            if c.rent_reduction {
-                "、家賃低廉化あり"
-            } else {
-                ""
-            }
-        ),
-    });
-
-    if let Some(min) = needs.min_area_m2 {
-        let ratio = (c.floor_area_m2 / min.max(1.0)).min(1.5);
-        parts.push(ScorePart {
-            part: "area",
-            points: if ratio >= 1.0 {
-                W_AREA * (0.7 + 0.6 * (ratio - 1.0))
-            } else {
-                W_AREA * 0.7 * ratio
-            },
-            max: W_AREA,
-            reason: format!("専有面積 {:.1}㎡(希望 {:.0}㎡以上)", c.floor_area_m2, min),
-        });
-    }
-
-    if !needs.preferred_layouts.is_empty() {
-        let hit = needs.preferred_layouts.contains(&c.layout_rank);
-        let name = Layout::from_rank(c.layout_rank).map_or_else(String::new, |l| l.to_string());
-        parts.push(ScorePart {
-            part: "layout",
-            points: if hit { W_LAYOUT } else { 0.0 },
-            max: W_LAYOUT,
-            reason: if hit {
-                format!("希望の間取り({name})")
-            } else {
-                format!("間取り{name}は希望外")
-            },
-        });
-    }
-
-    let step_free = c.unit_floor <= 1 || c.elevator;
-    parts.push(ScorePart {
-        part: "step_free",
-        points: if step_free { W_STEP_FREE } else { 0.0 },
-        max: W_STEP_FREE,
-        reason: match (c.unit_floor <= 1, c.elevator) {
-            (true, _) => "1階".into(),
-            (false, true) => format!("{}階・エレベーターあり", c.unit_floor),
-            (false, false) => format!("{}階・エレベーターなし", c.unit_floor),
-        },
-    });
-
-    let unmet = c.conditions & !support.conditions;
-    let asked = c.conditions.count_ones();
-    parts.push(ScorePart {
-        part: "landlord_conditions",
-        points: if asked == 0 {
-            W_CONDITIONS
-        } else {
-            W_CONDITIONS * f64::from(asked - unmet.count_ones()) / f64::from(asked)
-        },
-        max: W_CONDITIONS,
-        reason: if asked == 0 {
-            "家主の条件なし".into()
-        } else if unmet == 0 {
-            "家主の条件をすべて満たせる".into()
-        } else {
-            format!(
-                "満たせない条件: {}",
-                Condition::from_mask(unmet)
-                    .iter()
-                    .map(|c| c.label_ja())
-                    .collect::<Vec<_>>()
-                    .join("・")
-            )
-        },
-    });
-
-    let mut support_points = 0.0;
-    let mut support_reasons = Vec::new();
-    if c.support_housing {
-        support_points += 0.6;
-        support_reasons.push("居住サポート住宅(毎日の安否確認・毎月の訪問)");
-    }
-    if c.guarantee_company_accepted {
-        support_points += 0.4;
-        support_reasons.push("家賃債務保証会社を利用可");
-    }
-    parts.push(ScorePart {
-        part: "support",
-        points: W_SUPPORT * support_points,
-        max: W_SUPPORT,
-        reason: if support_reasons.is_empty() {
-            "見守り・保証の支えなし".into()
-        } else {
-            support_reasons.join("、")
-        },
-    });
-
-    let max: f64 = parts.iter().map(|p| p.max).sum();
-    let got: f64 = parts.iter().map(|p| p.points).sum();
-    Scored {
-        score: if max > 0.0 {
-            (100.0 * got / max * 10.0).round() / 10.0
-        } else {
-            0.0
-        },
-        parts,
-        distances,
-    }
-}
-
 /// A ranked match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranked {
@@ -435,280 +251,61 @@ pub struct NearMiss {
     pub misses: Vec<Miss>,
 }
 
+/// How many near-misses [`rank`] returns at most.
+pub const NEAR_MISSES: usize = 10;
+
 /// Ranks candidates: those passing every hard filter by score (then id, so the order is
-/// total), and near-misses — failing only by small margins — apart.
+/// total), and near-misses — failing only by small margins — apart, by how many filters
+/// they miss (then id). Every passing candidate is scored, but only the `limit` shown
+/// get their reasons written.
 pub fn rank(
     needs: &Needs,
     support: Support,
     candidates: &[Candidate],
     limit: usize,
 ) -> (Vec<Ranked>, Vec<NearMiss>) {
-    let mut ranked = Vec::new();
-    let mut near = Vec::new();
+    let mut passing: Vec<(f64, &Candidate)> = Vec::new();
+    let mut near: Vec<(Vec<Miss>, &Candidate)> = Vec::new();
     for c in candidates {
         let m = misses(needs, c);
         if m.is_empty() {
-            ranked.push(Ranked {
-                id: c.id.clone(),
-                scored: score(needs, support, c),
-            });
+            passing.push((Points::of(needs, support, c, |_, _| {}).score(), c));
         } else if m.iter().all(Miss::is_near) {
-            near.push(NearMiss {
-                id: c.id.clone(),
-                misses: m,
-            });
+            near.push((m, c));
         }
     }
-    ranked.sort_by(|a, b| {
-        b.scored
-            .score
-            .total_cmp(&a.scored.score)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    ranked.truncate(limit);
-    near.sort_by_key(|n| (n.misses.len(), n.id.clone()));
-    near.truncate(10);
+    let by_score = |a: &(f64, &Candidate), b: &(f64, &Candidate)| {
+        b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id))
+    };
+    if limit < passing.len() {
+        passing.select_nth_unstable_by(limit, by_score);
+        passing.truncate(limit);
+    }
+    passing.sort_by(by_score);
+    let ranked = passing
+        .into_iter()
+        .map(|(_, c)| Ranked {
+            id: c.id.clone(),
+            scored: score(needs, support, c),
+        })
+        .collect();
+    let by_misses = |a: &(Vec<Miss>, &Candidate), b: &(Vec<Miss>, &Candidate)| {
+        (a.0.len(), &a.1.id).cmp(&(b.0.len(), &b.1.id))
+    };
+    if NEAR_MISSES < near.len() {
+        near.select_nth_unstable_by(NEAR_MISSES, by_misses);
+        near.truncate(NEAR_MISSES);
+    }
+    near.sort_by(by_misses);
+    let near = near
+        .into_iter()
+        .map(|(misses, c)| NearMiss {
+            id: c.id.clone(),
+            misses,
+        })
+        .collect();
     (ranked, near)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn cand(id: &str) -> Candidate {
-        Candidate {
-            id: id.into(),
-            rent: 45_000,
-            common_fee: 3_000,
-            floor_area_m2: 25.0,
-            layout_rank: Layout::parse("1K").unwrap().rank(),
-            unit_floor: 1,
-            elevator: false,
-            accessibility: 0,
-            categories: Category::full_mask(),
-            conditions: 0,
-            pets_allowed: false,
-            vacant_from: Some(0),
-            support_housing: false,
-            guarantee_company_accepted: true,
-            rent_reduction: false,
-            point: Some((43.06, 141.35)),
-            municipality: 11002,
-        }
-    }
-
-    fn needs() -> Needs {
-        Needs {
-            max_monthly_total: 50_000,
-            categories: Category::DisabilityMental.bit(),
-            places: vec![Place {
-                kind: PlaceKind::Clinic,
-                name: "さっぽろ駅前クリニック".into(),
-                lat: 43.068,
-                lon: 141.35,
-                weight: 5,
-            }],
-            min_area_m2: Some(20.0),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn a_rental_over_budget_is_a_near_miss_with_the_amount() {
-        let c = Candidate {
-            rent: 50_000,
-            ..cand("a")
-        };
-        let m = misses(&needs(), &c);
-        assert_eq!(m, vec![Miss::OverBudget { yen_over: 3_000 }]);
-        assert_eq!(m[0].reason_ja(), "家賃＋共益費が予算を3,000円超える");
-        let (ranked, near) = rank(&needs(), Support::default(), &[c], 50);
-        assert!(ranked.is_empty());
-        assert_eq!(near.len(), 1);
-    }
-
-    #[test]
-    fn every_hard_filter_is_named() {
-        let n = Needs {
-            needs_pets: true,
-            ground_floor_or_elevator: true,
-            accessibility_musts: Accessibility::Handrails.bit(),
-            housing_allowance_limit: Some(36_000),
-            move_by: Some(10),
-            around: Some((43.0, 141.0, 1000.0)),
-            ..needs()
-        };
-        let c = Candidate {
-            unit_floor: 3,
-            categories: Category::Elderly.bit(),
-            vacant_from: Some(20),
-            ..cand("b")
-        };
-        let m = misses(&n, &c);
-        let names: Vec<String> = m
-            .iter()
-            .map(|m| {
-                serde_json::to_value(m).unwrap()["filter"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
-        for f in [
-            "vacant_too_late",
-            "over_housing_allowance",
-            "category_not_accepted",
-            "missing_accessibility",
-            "no_pets",
-            "not_step_free",
-            "outside_area",
-        ] {
-            assert!(names.contains(&f.to_owned()), "{f} in {names:?}");
-        }
-    }
-
-    #[test]
-    fn closer_to_the_clinic_scores_higher_and_the_reasons_say_so() {
-        let near = cand("near");
-        let far = Candidate {
-            point: Some((43.10, 141.40)),
-            ..cand("far")
-        };
-        let (ranked, _) = rank(&needs(), Support::default(), &[far, near], 50);
-        assert_eq!(ranked[0].id, "near");
-        assert!(
-            ranked[0]
-                .scored
-                .parts
-                .iter()
-                .any(|p| p.part == "distance" && p.reason.contains("さっぽろ駅前クリニック"))
-        );
-        assert_eq!(ranked[0].scored.distances[0].metres, 890);
-    }
-
-    #[test]
-    fn conditions_the_office_can_meet_count_in_full() {
-        let c = Candidate {
-            conditions: Condition::WatchService.bit() | Condition::SupportSheet.bit(),
-            ..cand("c")
-        };
-        let none = score(&needs(), Support::default(), &c);
-        let all = score(
-            &needs(),
-            Support {
-                conditions: Condition::full_mask(),
-            },
-            &c,
-        );
-        assert!(all.score > none.score);
-        assert!(none.parts.iter().any(|p| p.reason.contains("見守り")));
-    }
-
-    fn arb_candidate() -> impl Strategy<Value = Candidate> {
-        (
-            any::<u16>(),
-            30_000u32..150_000,
-            0u32..10_000,
-            15.0f64..60.0,
-            1i32..10,
-            any::<bool>(),
-            0u32..256,
-            0u32..128,
-            prop::option::of(0i32..60),
-            (43.0f64..43.2, 141.2f64..141.5),
-            any::<bool>(),
-        )
-            .prop_map(
-                |(
-                    id,
-                    rent,
-                    common_fee,
-                    area,
-                    floor,
-                    elevator,
-                    cats,
-                    access,
-                    vacant,
-                    point,
-                    pets,
-                )| Candidate {
-                    id: format!("{id:05}"),
-                    rent,
-                    common_fee,
-                    floor_area_m2: area,
-                    unit_floor: floor,
-                    elevator,
-                    categories: cats,
-                    accessibility: access,
-                    vacant_from: vacant,
-                    point: Some(point),
-                    pets_allowed: pets,
-                    ..cand("x")
-                },
-            )
-    }
-
-    fn arb_needs() -> impl Strategy<Value = Needs> {
-        (
-            40_000u32..120_000,
-            0u32..8,
-            any::<bool>(),
-            any::<bool>(),
-            prop::option::of(0i32..60),
-            0u32..4,
-        )
-            .prop_map(|(budget, cat, pets, step, move_by, access)| Needs {
-                max_monthly_total: budget,
-                categories: 1 << cat,
-                needs_pets: pets,
-                ground_floor_or_elevator: step,
-                move_by,
-                accessibility_musts: access,
-                ..needs()
-            })
-    }
-
-    /// Rental ids are unique in the register; generated ones may repeat.
-    fn unique(mut cs: Vec<Candidate>) -> Vec<Candidate> {
-        cs.sort_by(|a, b| a.id.cmp(&b.id));
-        cs.dedup_by(|a, b| a.id == b.id);
-        cs
-    }
-
-    proptest! {
-        #[test]
-        fn a_rental_failing_a_hard_filter_never_appears(n in arb_needs(), cs in prop::collection::vec(arb_candidate(), 0..60)) {
-            let cs = unique(cs);
-            let (ranked, _) = rank(&n, Support::default(), &cs, 100);
-            for r in &ranked {
-                let c = cs.iter().find(|c| c.id == r.id).unwrap();
-                prop_assert!(misses(&n, c).is_empty());
-                prop_assert!(c.rent + c.common_fee <= n.max_monthly_total);
-            }
-        }
-
-        #[test]
-        fn the_order_is_the_order_of_the_scores(n in arb_needs(), cs in prop::collection::vec(arb_candidate(), 0..60)) {
-            let cs = unique(cs);
-            let (ranked, _) = rank(&n, Support::default(), &cs, 100);
-            for w in ranked.windows(2) {
-                prop_assert!(w[0].scored.score >= w[1].scored.score);
-            }
-            for r in &ranked {
-                prop_assert!((0.0..=100.0).contains(&r.scored.score));
-                let sum: f64 = r.scored.parts.iter().map(|p| p.points).sum();
-                let max: f64 = r.scored.parts.iter().map(|p| p.max).sum();
-                prop_assert!((r.scored.score - (100.0 * sum / max * 10.0).round() / 10.0).abs() < 1e-9);
-            }
-        }
-
-        #[test]
-        fn every_passing_rental_is_ranked_when_the_limit_allows(n in arb_needs(), cs in prop::collection::vec(arb_candidate(), 0..60)) {
-            let uniq = unique(cs);
-            let (ranked, _) = rank(&n, Support::default(), &uniq, 1000);
-            let passing = uniq.iter().filter(|c| misses(&n, c).is_empty()).count();
-            prop_assert_eq!(ranked.len(), passing);
-        }
-    }
-}
+mod tests;

@@ -4,5 +4,6 @@
 
 pub mod delivery;
 pub mod geocoder;
+pub mod month_ending;
 pub mod outbox;
 pub mod saved_search;

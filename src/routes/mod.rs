@@ -1,9 +1,12 @@
 //! HTTP handlers, one module per resource. Handlers are thin: extract, authorize, call
 //! the domain and the store, map to a view.
 
+pub mod add_ons;
+pub mod add_ons_csv;
 pub mod api_keys;
 pub mod auth;
 pub mod clients;
+pub mod compliance;
 pub mod council_reports;
 pub mod councils;
 pub mod guidance_sessions;
@@ -146,6 +149,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(offices::read_setup)
                 .service(offices::put_setup)
                 .service(offices::close_month)
+                .service(compliance::compliance)
+                .service(compliance::dashboard)
+                .service(add_ons::add_ons)
                 .service(rentals::search::search)
                 .service(rentals::create)
                 .service(rentals::mine)

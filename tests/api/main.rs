@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod cli;
 mod clients;
+mod compliance;
 mod councils;
 mod errors;
 mod geocoder;

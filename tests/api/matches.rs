@@ -6,8 +6,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sumai_link::db::schema::{audit_log, rentals};
 
 use crate::clients::{client_path, consent_to_corp, needs_body, new_client, put_needs, today};
 use crate::helpers::{TestApp, assert_problem, spawn_app};
@@ -557,4 +559,75 @@ async fn a_consenting_corp_brings_watch_service_and_rent_guarantee() {
     assert_eq!(res.status(), StatusCode::OK);
     let withdrawn = matches_of(&app, &id, "office", "?limit=200").await;
     assert!(!conditions_met(&withdrawn).contains(&"watch_service".to_owned()));
+}
+
+/// How many `match` entries the audit log has for a client.
+async fn match_entries(app: &TestApp, client: &str) -> i64 {
+    let client = client.to_owned();
+    app.db
+        .run(move |conn| {
+            Ok(audit_log::table
+                .filter(audit_log::action.eq("match"))
+                .filter(audit_log::object_id.eq(client))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// Each match is audited, in the read's own transaction. The rows shown are read back
+/// from the database: a rental deleted there that the search index still offers
+/// (another replica deleted it, and this one has not seen the change yet) is left out,
+/// and the others keep their ranks.
+#[tokio::test]
+async fn each_match_is_audited_and_a_rental_deleted_meanwhile_is_left_out() {
+    let app = demo_app().await;
+    let id = client_with_needs(&app, "M-0008", needs(6_000, 90_000)).await;
+    assert_eq!(match_entries(&app, &id).await, 0);
+    let before = matches_of(&app, &id, "office", "?limit=200").await;
+    assert_eq!(match_entries(&app, &id).await, 1);
+    let ranked: Vec<String> = list(&before, "matches").iter().map(rental_id).collect();
+    assert!(ranked.len() >= 3, "{before}");
+
+    // Deleted in the database without an entry in the change log, so that the index's
+    // poll never sees the change and keeps offering the rental.
+    let gone = ranked[1].clone();
+    let target = gone.clone();
+    app.db
+        .run(move |conn| {
+            let now = sumai_link::db::now();
+            diesel::update(rentals::table.find(&target))
+                .set((
+                    rentals::deleted_at.eq(Some(now)),
+                    rentals::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let after = matches_of(&app, &id, "office", "?limit=200").await;
+    assert_eq!(match_entries(&app, &id).await, 2);
+    assert_eq!(
+        after["candidates"], before["candidates"],
+        "the index still offers the deleted rental"
+    );
+    let expected: Vec<String> = ranked.iter().filter(|r| **r != gone).cloned().collect();
+    let shown: Vec<String> = list(&after, "matches").iter().map(rental_id).collect();
+    assert_eq!(shown, expected);
+    assert!(
+        list(&after, "near_misses")
+            .iter()
+            .all(|n| rental_id(n) != gone)
+    );
+    for (a, b) in list(&before, "matches")
+        .iter()
+        .filter(|m| rental_id(m) != gone)
+        .zip(list(&after, "matches"))
+    {
+        assert_eq!(a, b, "a match other than the deleted rental changed");
+    }
 }

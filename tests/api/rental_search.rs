@@ -746,3 +746,62 @@ async fn a_change_committed_long_after_it_was_stamped_still_reaches_the_search()
     })
     .await;
 }
+
+/// `find_many`, which reads back the rows a search or a match shows: exactly the live
+/// rentals asked for, each once — a deleted or unknown id is left out — and the same
+/// rows as the plain `id IN (…)` query, for none, one or many ids.
+#[tokio::test]
+async fn the_rows_shown_are_read_back_exactly_and_a_deleted_one_never() {
+    let app = demo_app().await;
+    let all = all_demo(&app).await;
+    let mut asked: Vec<String> = all.iter().map(|r| str_of(r, "id").to_owned()).collect();
+    asked.reverse();
+    let deleted = asked[2].clone();
+    asked.push(uuid::Uuid::now_v7().to_string());
+    asked.push(asked[0].clone());
+    let gone = deleted.clone();
+    let results = app
+        .db
+        .run(move |conn| {
+            let now = sumai_link::db::now();
+            diesel::update(rentals::table.find(&gone))
+                .set((
+                    rentals::deleted_at.eq(Some(now)),
+                    rentals::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            changes::record(conn, &gone, &gone)?;
+            let mut out = Vec::new();
+            for n in [0, 1, 3, 50, 61, asked.len()] {
+                let ids = asked[..n].to_vec();
+                let mut got = store::find_many(conn, &ids)?;
+                let mut plain: Vec<store::RentalRow> = rentals::table
+                    .filter(rentals::id.eq_any(&ids))
+                    .filter(rentals::deleted_at.is_null())
+                    .select(store::RentalRow::as_select())
+                    .load(conn)?;
+                got.sort_by(|a, b| a.id.cmp(&b.id));
+                plain.sort_by(|a, b| a.id.cmp(&b.id));
+                out.push((ids, got, plain));
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap();
+    let known: BTreeSet<String> = all.iter().map(|r| str_of(r, "id").to_owned()).collect();
+    for (asked, got, plain) in results {
+        let n = asked.len();
+        assert_eq!(got, plain, "{n} ids");
+        let expected: BTreeSet<&String> = asked
+            .iter()
+            .filter(|id| known.contains(*id) && **id != deleted)
+            .collect();
+        let found: Vec<&String> = got.iter().map(|r| &r.id).collect();
+        assert_eq!(found.len(), expected.len(), "{n} ids: each once");
+        assert_eq!(
+            found.into_iter().collect::<BTreeSet<_>>(),
+            expected,
+            "{n} ids"
+        );
+    }
+}

@@ -19,12 +19,12 @@ use crate::rentals::{create, etag_of, sample, str_of, with};
 
 const HOOK_PATH: &str = "/hooks";
 
-async fn app() -> TestApp {
+pub async fn app() -> TestApp {
     spawn_app_with(&[("SUMAI_WEBHOOK_POLL_MS", "100")]).await
 }
 
 /// A local receiver answering every POST with `status`.
-async fn receiver(status: u16) -> MockServer {
+pub async fn receiver(status: u16) -> MockServer {
     let server = MockServer::start().await;
     answer(&server, status).await;
     server
@@ -39,12 +39,12 @@ async fn answer(server: &MockServer, status: u16) {
         .await;
 }
 
-fn hook_url(server: &MockServer) -> String {
+pub fn hook_url(server: &MockServer) -> String {
     format!("{}{HOOK_PATH}", server.uri())
 }
 
 /// Subscribes as `account`, expecting 201; returns the body (with the secret).
-async fn subscribe(app: &TestApp, account: &str, url: &str, events: Value) -> Value {
+pub async fn subscribe(app: &TestApp, account: &str, url: &str, events: Value) -> Value {
     let res = app
         .post(
             "/api/v1/webhooks",
@@ -94,7 +94,7 @@ async fn wait_for_delivery(
 }
 
 /// The requests the receiver got, once at least `n` arrived (at most 10 s).
-async fn received(server: &MockServer, n: usize) -> Vec<Request> {
+pub async fn received(server: &MockServer, n: usize) -> Vec<Request> {
     for _ in 0..200 {
         let got = server.received_requests().await.unwrap_or_default();
         if got.len() >= n {

@@ -45,6 +45,21 @@ pub struct MonthCompliance {
     pub problems: Vec<Reason>,
 }
 
+impl MonthCompliance {
+    /// The days left when the month is under way, its meetings are not held yet and no
+    /// more than `warn_days` days remain: the moment to warn the office.
+    pub fn ending_unmet(&self, warn_days: u32) -> Option<u32> {
+        match (self.status, self.phase) {
+            (ComplianceStatus::NotYet { days_left }, MonthPhase::Open { .. })
+                if days_left <= warn_days =>
+            {
+                Some(days_left)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The meeting requirement of `revision` (its first add-on with one) for `month`, as it
 /// stands at `now`.
 pub fn meeting_compliance(

@@ -130,6 +130,21 @@ pub fn assess_add_on(
     }
 }
 
+/// Why the office can never claim an add-on of `revision` — its services rule it out,
+/// whatever the client and the records — or `None` when some add-on is open to it.
+pub fn office_barred(revision: &Revision, office: &OfficeFacts) -> Option<Reason> {
+    let mut first = None;
+    for a in revision.add_ons() {
+        match office_may_claim(a, office) {
+            Ok(_) => return None,
+            Err(r) => {
+                first.get_or_insert(r);
+            }
+        }
+    }
+    first
+}
+
 /// The add-on's services the office provides, or why the office can never claim it.
 pub(super) fn office_may_claim(
     add_on: &AddOn,

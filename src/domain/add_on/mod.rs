@@ -22,7 +22,7 @@ mod outcome;
 mod rules;
 
 pub use compliance::{ComplianceStatus, MonthCompliance, meeting_compliance};
-pub use engine::{assess, assess_add_on, assess_in_force};
+pub use engine::{assess, assess_add_on, assess_in_force, office_barred};
 pub use facts::{
     ClientFacts, ClientService, CouncilReport, GuidanceSession, Meeting, OfficeFacts,
     OfficeRecords, Partner, PartnerAgreement, SharedClient,

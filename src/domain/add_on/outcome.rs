@@ -41,6 +41,8 @@ pub enum ReasonCode {
     ReportTooLate,
     ReportMethodNotAccepted,
     NoIssuesReported,
+    /// No enacted fee rules cover the month.
+    NoRulesInForce,
 }
 
 /// The record a reason is about, when it is about one.

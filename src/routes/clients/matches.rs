@@ -15,14 +15,15 @@ use super::load_authorized;
 use super::needs::needs_for_matching;
 use super::record_access;
 use crate::auth::{Action, Caller};
-use crate::db::{clients, rentals};
+use crate::db::rentals::RentalRow;
+use crate::db::{DbConn, clients, rentals};
 use crate::domain::matching::{Candidate, Miss, Needs, PlaceDistance, ScorePart, Support, rank};
 use crate::domain::rental::query::{RentalQuery, days_since_epoch};
 use crate::domain::rental::{Condition, Coordinates};
 use crate::domain::time::today_tokyo;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::rentals::view::RentalView;
-use crate::search::{Entry, Scope, index};
+use crate::search::{Entry, RentalIndex, Scope, index};
 use crate::state::AppState;
 
 /// How much looser than the needs the candidate search is, so near-misses are found.
@@ -150,73 +151,97 @@ pub async fn matches(
         });
     }
     let id = id.into_inner().to_string();
-    let (needs, support) = state
+    let index = state.rentals.clone();
+    // One trip to the database thread: the authorised read of the needs with its audit
+    // entry in one transaction, then the ranking and the rows shown.
+    let result = state
         .db
-        .transaction(move |conn| {
-            let (client, consent) = load_authorized(conn, &caller, &id, Action::Read)?;
-            if consent.is_some() {
-                return Err(ApiError::Forbidden(
-                    "matching is done by the client's office".into(),
-                ));
-            }
-            let row = clients::needs_of(conn, &id)?.ok_or_else(|| {
-                ApiError::Conflict(
-                    "record the client's needs first (PUT /api/v1/clients/{id}/needs)".into(),
-                )
-            })?;
-            // Free by the target date; with none (or one already past), free today.
-            let today = days_since_epoch(today_tokyo());
-            let move_by = Some(
-                client
-                    .target_move_date
-                    .map_or(today, days_since_epoch)
-                    .max(today),
-            );
-            let needs = needs_for_matching(&row, client.categories as u32, move_by)?;
-            // The office supports the tenant and writes the sheet; a 居住支援法人 the
-            // client agreed to share with brings 見守り and a rent guarantee.
-            let mut support = Condition::SupportOffice.bit()
-                | Condition::SupportSheet.bit()
-                | Condition::EmergencyContact.bit();
-            if clients::active_consent(conn, &id, "share_with_corp", None)?.is_some() {
-                support |= Condition::WatchService.bit() | Condition::RentGuarantee.bit();
-            }
-            record_access(conn, &caller, &client, "match", "needs", None)?;
-            Ok((
-                needs,
-                Support {
-                    conditions: support,
-                },
-            ))
-        })
+        .transaction_then(
+            move |conn| {
+                let (client, consent) = load_authorized(conn, &caller, &id, Action::Read)?;
+                if consent.is_some() {
+                    return Err(ApiError::Forbidden(
+                        "matching is done by the client's office".into(),
+                    ));
+                }
+                let row = clients::needs_of(conn, &id)?.ok_or_else(|| {
+                    ApiError::Conflict(
+                        "record the client's needs first (PUT /api/v1/clients/{id}/needs)".into(),
+                    )
+                })?;
+                // Free by the target date; with none (or one already past), free today.
+                let today = days_since_epoch(today_tokyo());
+                let move_by = Some(
+                    client
+                        .target_move_date
+                        .map_or(today, days_since_epoch)
+                        .max(today),
+                );
+                let needs = needs_for_matching(&row, client.categories as u32, move_by)?;
+                // The office supports the tenant and writes the sheet; a 居住支援法人 the
+                // client agreed to share with brings 見守り and a rent guarantee.
+                let mut support = Condition::SupportOffice.bit()
+                    | Condition::SupportSheet.bit()
+                    | Condition::EmergencyContact.bit();
+                if clients::active_consent(conn, &id, "share_with_corp", None)?.is_some() {
+                    support |= Condition::WatchService.bit() | Condition::RentGuarantee.bit();
+                }
+                record_access(conn, &caller, &client, "match", "needs", None)?;
+                Ok((
+                    needs,
+                    Support {
+                        conditions: support,
+                    },
+                ))
+            },
+            move |conn, (needs, support)| rank_and_read(conn, &index, &needs, support, limit),
+        )
         .await?;
+    Ok(web::Json(result))
+}
 
+/// Ranks the candidates the index finds for the needs and reads the rows shown.
+fn rank_and_read(
+    conn: &mut DbConn,
+    index: &RentalIndex,
+    needs: &Needs,
+    support: Support,
+    limit: usize,
+) -> ApiResult<MatchResult> {
     let today = days_since_epoch(today_tokyo());
-    let mut seen: HashMap<u128, Entry> = HashMap::new();
-    for query in candidate_queries(&needs, today) {
-        for (e, _) in state.rentals.matching(&query, Scope::All)? {
-            seen.entry(e.id).or_insert(e);
-        }
+    let queries = candidate_queries(needs, today);
+    let mut entries: Vec<Entry> = Vec::new();
+    for query in &queries {
+        entries.extend(
+            index
+                .matching(query, Scope::All)?
+                .into_iter()
+                .map(|(e, _)| e),
+        );
     }
-    let candidates: Vec<Candidate> = seen.values().map(candidate_of).collect();
-    let (ranked, near) = rank(&needs, support, &candidates, limit);
+    if queries.len() > 1 || queries.iter().any(|q| q.municipalities.len() > 1) {
+        // A rental found twice (around the point and in a listed municipality, or in a
+        // municipality listed twice) is one candidate.
+        entries.sort_unstable_by_key(|e| e.id);
+        entries.dedup_by_key(|e| e.id);
+    }
+    let candidates: Vec<Candidate> = entries.iter().map(candidate_of).collect();
+    let (ranked, near) = rank(needs, support, &candidates, limit);
 
     let ids: Vec<String> = ranked
         .iter()
         .map(|r| r.id.clone())
         .chain(near.iter().map(|n| n.id.clone()))
         .collect();
-    let mut rows: HashMap<String, crate::db::rentals::RentalRow> = state
-        .db
-        .run(move |conn| Ok(rentals::find_many(conn, &ids)?))
-        .await?
+    let mut rows: HashMap<String, RentalRow> = rentals::find_many(conn, &ids)?
         .into_iter()
         .map(|r| (r.id.clone(), r))
         .collect();
-    let mut matches = Vec::new();
+    // A rental deleted since the index saw it is left out.
+    let mut shown = Vec::with_capacity(ranked.len());
     for r in ranked {
         if let Some(row) = rows.remove(&r.id) {
-            matches.push(Match {
+            shown.push(Match {
                 rental: RentalView::from_row(row, None)?,
                 score: r.scored.score,
                 parts: r.scored.parts,
@@ -224,7 +249,7 @@ pub async fn matches(
             });
         }
     }
-    let mut near_misses = Vec::new();
+    let mut near_misses = Vec::with_capacity(near.len());
     for n in near {
         if let Some(row) = rows.remove(&n.id) {
             near_misses.push(NearMissView {
@@ -234,10 +259,10 @@ pub async fn matches(
             });
         }
     }
-    Ok(web::Json(MatchResult {
-        matches,
+    Ok(MatchResult {
+        matches: shown,
         near_misses,
         candidates: candidates.len(),
         conditions_met: Condition::from_mask(support.conditions),
-    }))
+    })
 }

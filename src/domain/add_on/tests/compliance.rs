@@ -123,3 +123,19 @@ fn a_future_month_is_not_yet_met_with_all_its_days_left() {
     assert_eq!(c.status, ComplianceStatus::NotYet { days_left: 31 });
     assert_eq!(c.phase, MonthPhase::Future);
 }
+
+#[test]
+fn the_office_is_warned_only_in_the_last_days_of_an_open_month_without_a_meeting() {
+    // 2021-05-24T15:00Z is 25 May in Tokyo: 7 days left, the 25th included.
+    let c = may(&[], "2021-05-24T15:00:00Z");
+    assert_eq!(c.ending_unmet(7), Some(7));
+    assert_eq!(c.ending_unmet(6), None);
+    let held = may(
+        &[meeting(1, "2021-05-12T01:00:00Z")],
+        "2021-05-24T15:00:00Z",
+    );
+    assert_eq!(held.ending_unmet(31), None);
+    // Over, or not begun: nothing can be warned about any more, or yet.
+    assert_eq!(may(&[], "2021-06-01T00:00:00Z").ending_unmet(31), None);
+    assert_eq!(may(&[], "2021-04-20T00:00:00Z").ending_unmet(31), None);
+}

@@ -317,3 +317,15 @@ fn a_revision_asking_for_two_meetings_reports_the_shortfall() {
         [ReasonCode::TooFewMeetings]
     );
 }
+
+#[test]
+fn an_office_barred_from_every_add_on_is_told_why_once() {
+    let mut plan_only = office();
+    plan_only.services = vec![ServiceType::PlanningConsultation];
+    let r = crate::domain::add_on::office_barred(&fy2021(), &plan_only).unwrap();
+    assert_eq!(r.code, ReasonCode::OnlyPlanConsultation);
+    assert_eq!(
+        crate::domain::add_on::office_barred(&fy2021(), &office()),
+        None
+    );
+}
