@@ -1,12 +1,14 @@
 //! The demo data set: organisations of every kind in one real city (札幌市) and an
 //! account for each, rentals, and clients of office@ and office2@ with needs, consents
 //! and inquiries in every state (`clients`), office@'s year of meetings with corp@ and
-//! hsc@, joint guidance and a report to council@ (`meetings`), so a newcomer can try
+//! hsc@, joint guidance and a report to council@ (`meetings`), the 生活サポートシート of
+//! office@'s client who moved into landlord@'s flat (`support_sheets`), so a newcomer can try
 //! every endpoint at once. Loaded once: a second load finds `operator@demo.example` and does nothing.
 
 pub mod area;
 mod clients;
 mod meetings;
+pub mod support_sheets;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -239,6 +241,21 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
             },
         )?;
         let (office, office_user) = (org(0)?, user("office@demo.example")?);
+        let tenant = demo_clients
+            .iter()
+            .find(|c| c.display_code == "HM-0001")
+            .ok_or_else(|| ApiError::internal("the demo's tenant"))?;
+        support_sheets::seed(
+            conn,
+            tenant,
+            &support_sheets::Parties {
+                office: &office,
+                corp: &org(2)?,
+                landlord: &org(5)?,
+                office_user: &office_user,
+                landlord_user: &user("landlord@demo.example")?,
+            },
+        )?;
         let office_clients: Vec<_> = demo_clients
             .iter()
             .filter(|c| c.office_org_id == office)

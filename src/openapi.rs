@@ -31,6 +31,7 @@ use crate::error::{FieldError, Problem};
         (name = "councils", description = "A council's report on the meetings of the support offices in its area: JSON, CSV or PDF"),
         (name = "offices", description = "A support office's set-up for the 居住支援 add-ons and the months it has closed"),
         (name = "rentals", description = "The register of セーフティネット登録住宅: CRUD, search, history"),
+        (name = "support-sheets", description = "生活サポートシート: versioned sheets about one tenant (who to call for what, the crisis plan), published to the organisations the client consented to share each section with, as JSON, HTML or an A4 PDF; concerns landlords report against them"),
         (name = "webhooks", description = "Event subscriptions, signed deliveries (HMAC-SHA256) and their status"),
         (name = "operations", description = "Health, readiness, metrics, problem types"),
     ),

@@ -92,11 +92,36 @@ pub enum Resource {
     CouncilMeetingReport {
         council: OrganizationId,
     },
+    /// 生活サポートシート as a whole (list, write a first version).
+    SupportSheets,
+    /// One client's 生活サポートシート: the client's office and how the caller's
+    /// organisation stands to it.
+    SupportSheet {
+        access: SheetAccess,
+    },
+    /// The concerns reported against one sheet (list, report).
+    SheetConcerns {
+        access: SheetAccess,
+    },
     /// A support office's own records of its set-up for the add-ons and of the months
     /// it closed.
     OfficeSetup {
         office: OrganizationId,
     },
+}
+
+/// How an organisation stands to one client's 生活サポートシート.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetAccess {
+    /// The client's support office: writes, publishes, reads every version.
+    Office,
+    /// A 居住支援法人 the client shares its data with (share_with_corp): contributes
+    /// versions and reads them all; publishing stays the office's.
+    CoWriter,
+    /// An organisation the client consented to share sections of the published version
+    /// with (a landlord or agent only while it is the landlord of the client's rental).
+    Recipient,
+    None,
 }
 
 /// Organisations that read the whole register of rentals: they look for homes for
@@ -337,6 +362,43 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 _ => forbidden("a council report is read-only"),
             }
         }
+        Resource::SupportSheets => match (caller.org_kind, action) {
+            (_, List) => Ok(()),
+            (OrgKind::SupportOffice, Create) if caller.role >= Role::Staff => Ok(()),
+            (OrgKind::SupportOffice, _) => forbidden("a viewer cannot write sheets"),
+            _ => forbidden("the client's support office writes the sheet"),
+        },
+        Resource::SupportSheet { access } => {
+            let staff = caller.role >= Role::Staff;
+            match (access, action) {
+                (SheetAccess::None, _) => Err(ApiError::NotFound),
+                (_, Read | List) => Ok(()),
+                (_, Delete) => forbidden("a sheet is never deleted: every version is kept"),
+                (SheetAccess::Office, Create | Update) if staff => Ok(()),
+                (SheetAccess::CoWriter, Update) if staff => Ok(()),
+                (SheetAccess::CoWriter, Create) => {
+                    forbidden("only the client's support office publishes the sheet")
+                }
+                (SheetAccess::Recipient, _) => {
+                    forbidden("the sheet is shared with you to read; its office writes it")
+                }
+                _ => forbidden("a viewer cannot change the sheet"),
+            }
+        }
+        Resource::SheetConcerns { access } => match (access, action) {
+            (SheetAccess::None, _) => Err(ApiError::NotFound),
+            (_, Read | List) => Ok(()),
+            (SheetAccess::Recipient | SheetAccess::CoWriter, Create)
+                if caller.role >= Role::Staff =>
+            {
+                Ok(())
+            }
+            (SheetAccess::Office, Update) if caller.role >= Role::Staff => Ok(()),
+            (SheetAccess::Office, Create) => forbidden(
+                "the office acts on the sheet itself; concerns come from landlords and partners",
+            ),
+            _ => forbidden("your role may not do this with concerns"),
+        },
         Resource::OfficeSetup { office } => {
             if !own(office) || caller.org_kind != OrgKind::SupportOffice {
                 return Err(ApiError::NotFound);

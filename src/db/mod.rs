@@ -17,6 +17,7 @@ pub mod refresh_tokens;
 pub mod rental_changes;
 pub mod rentals;
 pub mod schema;
+pub mod support_sheets;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

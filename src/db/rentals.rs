@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{rental_history, rentals};
+use super::schema::{rental_history, rental_imports, rentals};
 use super::{DbConn, rental_changes};
 use crate::domain::page::PageRequest;
 
@@ -165,14 +165,23 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for IdInJsonAr
 pub fn replace(conn: &mut DbConn, row: &RentalRow, current: &RentalRow) -> QueryResult<bool> {
     let snapshot = serde_json::to_string(current)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    diesel::update(
+    let filled = diesel::update(
         rental_history::table
             .filter(rental_history::rental_id.eq(&current.id))
             .filter(rental_history::version.eq(current.version))
             .filter(rental_history::snapshot.eq(PENDING_SNAPSHOT)),
     )
-    .set(rental_history::snapshot.eq(snapshot))
+    .set(rental_history::snapshot.eq(&snapshot))
     .execute(conn)?;
+    // An imported rental's version 1 lives in its import's record until now.
+    if filled == 0
+        && current.version == 1
+        && let Some(mut h) = imported_version(conn, current)?
+    {
+        h.id = super::new_id();
+        h.snapshot = snapshot;
+        insert_history(conn, &h)?;
+    }
     let n = diesel::update(
         rentals::table
             .filter(rentals::id.eq(&row.id))
@@ -198,12 +207,76 @@ pub fn insert_history(conn: &mut DbConn, h: &HistoryRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn history(conn: &mut DbConn, rental_id: &str) -> QueryResult<Vec<HistoryRow>> {
-    rental_history::table
-        .filter(rental_history::rental_id.eq(rental_id))
+/// Every version of a rental, oldest first; version 1 of an imported rental that was
+/// never changed comes from its import's record (its state is the current row).
+pub fn history(conn: &mut DbConn, rental: &RentalRow) -> QueryResult<Vec<HistoryRow>> {
+    let mut rows: Vec<HistoryRow> = rental_history::table
+        .filter(rental_history::rental_id.eq(&rental.id))
         .order(rental_history::version.asc())
         .select(HistoryRow::as_select())
-        .load(conn)
+        .load(conn)?;
+    if rows.first().is_none_or(|h| h.version != 1)
+        && let Some(h) = imported_version(conn, rental)?
+    {
+        rows.insert(0, h);
+    }
+    Ok(rows)
+}
+
+/// One import: who made it, when, and the range of the ids it gave its rentals.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rental_imports)]
+pub struct ImportRow {
+    pub id: String,
+    pub org_id: String,
+    pub user_id: Option<String>,
+    pub imported_at: NaiveDateTime,
+    pub first_rental_id: String,
+    pub last_rental_id: String,
+    pub rows: i32,
+}
+
+pub fn record_import(conn: &mut DbConn, row: &ImportRow) -> QueryResult<()> {
+    diesel::insert_into(rental_imports::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Version 1 of a rental that came from an import and has no history row of its own:
+/// the import whose id range holds it and whose organisation owns or manages it (ids
+/// are time-ordered, so a rental created by hand during an import can fall inside the
+/// range, but it has its own history row and never gets here). The snapshot is
+/// pending: the state is the current row.
+pub fn imported_version(conn: &mut DbConn, rental: &RentalRow) -> QueryResult<Option<HistoryRow>> {
+    let own: i64 = rental_history::table
+        .filter(rental_history::rental_id.eq(&rental.id))
+        .filter(rental_history::version.eq(1))
+        .count()
+        .get_result(conn)?;
+    if own > 0 {
+        return Ok(None);
+    }
+    let mut parties = vec![rental.owner_org_id.clone()];
+    parties.extend(rental.agent_org_id.clone());
+    let import: Option<ImportRow> = rental_imports::table
+        .filter(rental_imports::first_rental_id.le(&rental.id))
+        .filter(rental_imports::last_rental_id.ge(&rental.id))
+        .filter(rental_imports::org_id.eq_any(parties))
+        .order(rental_imports::first_rental_id.desc())
+        .select(ImportRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(import.map(|i| HistoryRow {
+        id: i.id,
+        rental_id: rental.id.clone(),
+        version: 1,
+        action: "import".into(),
+        changed_by_user_id: i.user_id,
+        changed_by_org_id: Some(i.org_id),
+        changed_at: i.imported_at,
+        snapshot: PENDING_SNAPSHOT.to_owned(),
+    }))
 }
 
 /// Any rental, deleted or not (history and access checks of deleted rentals).
@@ -338,21 +411,6 @@ pub fn insert_batch(conn: &mut DbConn, rows: &[RentalRow]) -> QueryResult<()> {
                 .values(chunk)
                 .execute(pg)?,
             DbConn::Sqlite(sqlite) => diesel::insert_into(rentals::table)
-                .values(chunk)
-                .execute(sqlite)?,
-        };
-    }
-    Ok(())
-}
-
-/// History rows in bulk, like [`insert_batch`].
-pub fn insert_history_batch(conn: &mut DbConn, rows: &[HistoryRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(INSERT_BATCH) {
-        match conn {
-            DbConn::Postgres(pg) => diesel::insert_into(rental_history::table)
-                .values(chunk)
-                .execute(pg)?,
-            DbConn::Sqlite(sqlite) => diesel::insert_into(rental_history::table)
                 .values(chunk)
                 .execute(sqlite)?,
         };

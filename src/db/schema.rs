@@ -481,7 +481,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     guidance_sessions,
     council_reports,
     council_report_sources,
-    compliance_warnings
+    compliance_warnings,
+    support_sheets,
+    support_sheet_versions,
+    support_sheet_concerns,
+    rental_imports
 );
 
 diesel::table! {
@@ -490,5 +494,63 @@ diesel::table! {
         month -> Text,
         days_left -> Integer,
         warned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_sheets (id) {
+        id -> Text,
+        client_id -> Text,
+        office_org_id -> Text,
+        latest_version -> Integer,
+        published_version -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_sheet_versions (sheet_id, version) {
+        sheet_id -> Text,
+        version -> Integer,
+        sections -> Text,
+        note -> Nullable<Text>,
+        author_user_id -> Text,
+        author_org_id -> Text,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        published_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    support_sheet_concerns (id) {
+        id -> Text,
+        sheet_id -> Text,
+        sheet_version -> Integer,
+        kind -> Text,
+        note -> Nullable<Text>,
+        observed_on -> Date,
+        reported_by_org_id -> Text,
+        reported_by_user_id -> Nullable<Text>,
+        reported_at -> Timestamp,
+        routed_to -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(support_sheet_versions -> support_sheets (sheet_id));
+diesel::joinable!(support_sheet_concerns -> support_sheets (sheet_id));
+
+diesel::table! {
+    rental_imports (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Nullable<Text>,
+        imported_at -> Timestamp,
+        first_rental_id -> Text,
+        last_rental_id -> Text,
+        rows -> Integer,
     }
 }

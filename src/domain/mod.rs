@@ -11,6 +11,7 @@ pub mod month;
 pub mod organization;
 pub mod page;
 pub mod rental;
+pub mod support_sheet;
 pub mod time;
 pub mod user;
 pub mod validate;

@@ -16,6 +16,7 @@
 
 mod council_report;
 pub mod sample;
+mod support_sheet;
 
 use serde::Serialize;
 use typst::diag::{SourceDiagnostic, Warned};
@@ -39,11 +40,15 @@ pub(crate) struct Template {
 static FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 
 /// The templates by the names they import each other with.
-const SOURCES: [(&str, &str); 2] = [
+const SOURCES: [(&str, &str); 3] = [
     ("common.typ", include_str!("../../templates/pdf/common.typ")),
     (
         council_report::TEMPLATE.file,
         include_str!("../../templates/pdf/council_report.typ"),
+    ),
+    (
+        support_sheet::TEMPLATE.file,
+        include_str!("../../templates/pdf/support_sheet.typ"),
     ),
 ];
 

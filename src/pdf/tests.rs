@@ -199,3 +199,107 @@ fn the_pdf_creation_date_is_the_reports_generation_time() {
     let info = poppler("pdfinfo", &["-isodates", path.as_str()]);
     assert!(info.contains("2026-04-03T00:30:00"), "{info}");
 }
+
+mod support_sheet {
+    use super::*;
+    use crate::demo::support_sheets::sample_sections;
+    use crate::domain::support_sheet::print::{Heading, Printable, printable};
+    use crate::domain::support_sheet::{Section, SharedSections};
+
+    fn sheet(allowed: Option<&[Section]>) -> Printable {
+        let s = sample_sections(
+            None,
+            None,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        );
+        let shared = match allowed {
+            Some(a) => SharedSections::only(s, a),
+            None => SharedSections::all(s),
+        };
+        printable(
+            Heading {
+                client_name: Some("山本 直樹".into()),
+                display_code: "HM-0001".into(),
+                version: 3,
+                published: true,
+                recipient: "山田ハイツ".into(),
+                generated_at: "2026-11-23 10:00".into(),
+            },
+            &shared,
+        )
+    }
+
+    fn render_sheet(p: &Printable, name: &str) -> (Vec<u8>, String) {
+        let rendered = RENDERER.support_sheet(p, chrono::Utc::now()).unwrap();
+        assert!(
+            rendered.warnings.is_empty(),
+            "typst warned: {:?}",
+            rendered.warnings
+        );
+        let path = out_dir().join(name);
+        std::fs::write(&path, &rendered.pdf).unwrap();
+        (rendered.pdf, path.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn a_sheet_puts_whom_to_call_on_page_one_and_leaves_out_what_is_withheld() {
+        let (pdf, path) = render_sheet(
+            &sheet(Some(&[Section::Network, Section::Scenarios])),
+            "support-sheet-unit.pdf",
+        );
+        assert!(pdf.len() < 300 * 1024, "{} bytes", pdf.len());
+        let page1 = squeeze(&poppler(
+            "pdftotext",
+            &["-enc", "UTF-8", "-f", "1", "-l", "1", &path, "-"],
+        ));
+        for expected in [
+            "緊急時・困ったときの連絡先",
+            "家賃の支払いが遅れたとき",
+            "011-244-5566",
+            "24時間対応",
+        ] {
+            assert!(
+                page1.contains(&squeeze(expected)),
+                "{expected} not on page 1: {page1}"
+            );
+        }
+        let all = text_of(&path);
+        for withheld in ["通院先の近くで", "障害年金", "見守りの電話", "山本直樹"]
+        {
+            assert!(!all.contains(withheld), "{withheld} is in the PDF");
+        }
+        assert!(poppler("pdfinfo", &[&path]).contains("(A4)"));
+        assert!(poppler("pdffonts", &[&path]).contains("+IPAexGothic"));
+        poppler(
+            "pdftoppm",
+            &[
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                &path,
+                &out_dir().join("support-sheet-unit").to_string_lossy(),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_full_sheet_renders_every_section() {
+        let (_, path) = render_sheet(&sheet(None), "support-sheet-full-unit.pdf");
+        let all = text_of(&path);
+        for expected in [
+            "本人の思い",
+            "支援ネットワーク",
+            "定期的な訪問・連絡",
+            "こんなときは",
+            "家賃保証・支払い",
+            "見直し",
+            "山本直樹さん",
+        ] {
+            assert!(all.contains(&squeeze(expected)), "{expected} missing");
+        }
+    }
+}

@@ -301,7 +301,8 @@ pub async fn compliance(
 /// A line of the dashboard that asks for action.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DashboardWarning {
-    /// Stable: `month_ending_without_meeting`, `setup_missing`, `inquiries_stalled`.
+    /// Stable: `month_ending_without_meeting`, `setup_missing`, `inquiries_stalled`,
+    /// `sheet_concerns_open`.
     pub code: String,
     /// The line as the dashboard shows it, in Japanese.
     pub message: String,
@@ -324,6 +325,9 @@ pub struct OfficeDashboard {
     /// Open inquiries by status.
     pub open_inquiries: Vec<StatusCount>,
     pub stalled_inquiries: i64,
+    /// Concerns landlords and partners reported against the office's 生活サポートシート
+    /// that no one at the office has acknowledged yet.
+    pub open_concerns: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -337,6 +341,7 @@ fn warnings(
     this_month: &ComplianceMonth,
     warn_days: u32,
     stalled: i64,
+    open_concerns: i64,
 ) -> Vec<DashboardWarning> {
     let mut out = Vec::new();
     if !book.setup_recorded {
@@ -369,11 +374,22 @@ fn warnings(
             days_left: None,
         });
     }
+    if open_concerns > 0 {
+        out.push(DashboardWarning {
+            code: "sheet_concerns_open".into(),
+            message: format!(
+                "生活サポートシートに{open_concerns}件の気がかり(家主等からの連絡)が届いています。"
+            ),
+            month: None,
+            days_left: None,
+        });
+    }
     out
 }
 
 /// The office's dashboard data: warnings first (a month about to end without its
-/// meeting, a missing set-up, stalled inquiries), this month's requirement, the last
+/// meeting, a missing set-up, stalled inquiries, concerns reported against its
+/// 生活サポートシート), this month's requirement, the last
 /// twelve months, and its clients and open inquiries counted.
 #[utoipa::path(tag = "offices", params(("id" = uuid::Uuid, Path)), responses(
     (status = 200, body = OfficeDashboard),
@@ -403,12 +419,13 @@ pub async fn dashboard(
             let mut months = judge_months(conn, &rules, None, &book, first, this, now)?;
             let counts = db::inquiries::office_counts(conn, &o)?;
             let clients = db::clients::count_of_office(conn, &o)?;
+            let open_concerns = db::support_sheets::open_concerns_of_office(conn, &o)?;
             let last_twelve_months = summary(&months);
             let this_month = months.pop().ok_or_else(|| ApiError::internal("no month"))?;
             Ok(OfficeDashboard {
                 office_org_id: office,
                 today: date_in_tokyo(now),
-                warnings: warnings(&book, &this_month, warn_days, counts.stalled),
+                warnings: warnings(&book, &this_month, warn_days, counts.stalled, open_concerns),
                 this_month,
                 last_twelve_months,
                 clients,
@@ -418,6 +435,7 @@ pub async fn dashboard(
                     .map(|(status, count)| StatusCount { status, count })
                     .collect(),
                 stalled_inquiries: counts.stalled,
+                open_concerns,
             })
         })
         .await?;

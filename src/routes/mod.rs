@@ -18,6 +18,7 @@ pub mod offices;
 pub mod organizations;
 pub mod problems;
 pub mod rentals;
+pub mod support_sheets;
 pub mod users;
 pub mod webhooks;
 
@@ -152,6 +153,16 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(compliance::compliance)
                 .service(compliance::dashboard)
                 .service(add_ons::add_ons)
+                .service(support_sheets::create)
+                .service(support_sheets::list)
+                .service(support_sheets::read)
+                .service(support_sheets::update)
+                .service(support_sheets::publish)
+                .service(support_sheets::list_versions)
+                .service(support_sheets::diff)
+                .service(support_sheets::concerns::report)
+                .service(support_sheets::concerns::list)
+                .service(support_sheets::concerns::acknowledge)
                 .service(rentals::search::search)
                 .service(rentals::create)
                 .service(rentals::mine)

@@ -23,5 +23,6 @@ mod rental_import;
 mod rental_search;
 mod rentals;
 mod shutdown;
+mod support_sheets;
 mod users;
 mod webhooks;

@@ -142,6 +142,7 @@ async fn a_landlord_imports_the_example_file_and_finds_its_rentals_at_once() {
     let body = json_of(res, StatusCode::CREATED).await;
     assert_eq!(body["imported"], 10, "{body}");
     assert_eq!(body["rejected"], 0);
+    assert_eq!(body["searchable"], true);
     assert_eq!(app.count("rentals").await, before + 10);
     assert_eq!(audit_imports(&app).await, 1);
 

@@ -72,7 +72,15 @@ pub struct ImportSummary {
     pub report: Vec<ImportIssue>,
     /// Problems found beyond the 1,000 listed.
     pub unlisted: u64,
+    /// Whether the rentals were already searchable on this replica when the answer was
+    /// sent. An import of more than 20,000 rows answers once the rows are stored and is
+    /// indexed in the background: searchable seconds later (on every replica at its next
+    /// poll of the change log).
+    pub searchable: bool,
 }
+
+/// Imports up to this many rows are in the search index before the answer.
+const INDEX_BEFORE_ANSWER: u64 = 20_000;
 
 /// A failed import: the problem document (its `errors` name each bad cell as
 /// `row {n}: {column}`), plus the same problems as structured `report` entries.
@@ -324,18 +332,9 @@ pub async fn import(
                 store::store(conn, &job, &checked)
             })
             .await;
-        if state.db.backend() == Backend::Sqlite {
-            let db = state.db.clone();
-            actix_web::rt::spawn(async move {
-                let started = std::time::Instant::now();
-                match db.run(store::checkpoint_sqlite).await {
-                    Ok(()) => tracing::info!(
-                        ms = started.elapsed().as_millis() as u64,
-                        "checkpointed the WAL after an import"
-                    ),
-                    Err(e) => tracing::warn!(error = %e, "checkpoint after an import failed"),
-                }
-            });
+        if stored.is_err() {
+            // The connection still has its automatic checkpoint off.
+            actix_web::rt::spawn(catch_up(&state, true, false));
         }
         stored?
     } else {
@@ -343,9 +342,15 @@ pub async fn import(
     };
     drop(temp);
     let stored_ms = started.elapsed().as_millis() as u64 - received_ms - checked_ms;
-    // The other replicas see the rows at their next poll; this one at once.
-    let index = state.rentals.clone();
-    state.db.run(move |conn| Ok(index.poll(conn)?)).await?;
+    // The other replicas see the rows at their next poll; this one before answering,
+    // unless the import is large: then the WAL is checkpointed first (SQLite) and the
+    // index catches up in the background.
+    let searchable = imported <= INDEX_BEFORE_ANSWER;
+    if searchable {
+        let index = state.rentals.clone();
+        state.db.run(move |conn| Ok(index.poll(conn)?)).await?;
+    }
+    actix_web::rt::spawn(catch_up(&state, imported > 0, !searchable));
     tracing::info!(
         bytes = size,
         charset = charset.name(),
@@ -355,6 +360,7 @@ pub async fn import(
         checked_ms,
         stored_ms,
         indexed_ms = started.elapsed().as_millis() as u64 - received_ms - checked_ms - stored_ms,
+        searchable,
         "rentals imported"
     );
     let status = match mode {
@@ -366,5 +372,47 @@ pub async fn import(
         rejected,
         report,
         unlisted,
+        searchable,
     }))
+}
+
+/// After an import that wrote (or tried to): on SQLite, copies the WAL back into the
+/// database (the import wrote it with the automatic checkpoint off); then, for a large
+/// import, brings this replica's search index up to date (reading the database file,
+/// not a WAL of gigabytes).
+fn catch_up(
+    state: &AppState,
+    wrote: bool,
+    index: bool,
+) -> impl std::future::Future<Output = ()> + 'static {
+    let db = state.db.clone();
+    let rentals = state.rentals.clone();
+    async move {
+        if !wrote {
+            return;
+        }
+        if db.backend() == Backend::Sqlite {
+            let started = std::time::Instant::now();
+            match db.run(store::checkpoint_sqlite).await {
+                Ok(()) => tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "checkpointed the WAL after an import"
+                ),
+                Err(e) => tracing::warn!(error = %e, "checkpoint after an import failed"),
+            }
+        }
+        if index {
+            let started = std::time::Instant::now();
+            match db.run(move |conn| Ok(rentals.poll(conn)?)).await {
+                Ok(n) => tracing::info!(
+                    rows = n,
+                    ms = started.elapsed().as_millis() as u64,
+                    "the search index caught up with an import"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "indexing an import failed; the next poll retries")
+                }
+            }
+        }
+    }
 }

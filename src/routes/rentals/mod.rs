@@ -511,7 +511,11 @@ pub async fn history(
     let id = id.into_inner().to_string();
     let (row, versions) = state
         .db
-        .run(move |conn| Ok((rentals::find_any(conn, &id)?, rentals::history(conn, &id)?)))
+        .run(move |conn| {
+            let row = rentals::find_any(conn, &id)?;
+            let versions = rentals::history(conn, &row)?;
+            Ok((row, versions))
+        })
         .await?;
     // The history is the landlord's record: readers of the register do not need it.
     authorize(&caller, Action::Update, resource_of(&row)?)?;

@@ -9,7 +9,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Timestamp};
 
-use crate::db::rentals::{HistoryRow, RentalRow};
+use crate::db::rentals::RentalRow;
 
 /// `INSERT INTO {table} ({columns}) SELECT * FROM UNNEST($1::{type}[], …)`.
 fn unnest_insert(table: &str, columns: &[(&str, &str)]) -> String {
@@ -93,22 +93,6 @@ pub fn insert_rentals(pg: &mut PgConnection, rows: &[RentalRow]) -> QueryResult<
         "created_at" "timestamp" Timestamp => |r| r.created_at;
         "updated_at" "timestamp" Timestamp => |r| r.updated_at;
         "deleted_at" "timestamp" Nullable<Timestamp> => |r| r.deleted_at;
-    )
-}
-
-pub fn insert_history(pg: &mut PgConnection, rows: &[HistoryRow]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    insert_columns!(pg, "rental_history", rows,
-        "id" "text" Text => |r| r.id.as_str();
-        "rental_id" "text" Text => |r| r.rental_id.as_str();
-        "version" "int4" Integer => |r| r.version;
-        "action" "text" Text => |r| r.action.as_str();
-        "changed_by_user_id" "text" Nullable<Text> => |r| r.changed_by_user_id.as_deref();
-        "changed_by_org_id" "text" Nullable<Text> => |r| r.changed_by_org_id.as_deref();
-        "changed_at" "timestamp" Timestamp => |r| r.changed_at;
-        "snapshot" "text" Text => |r| r.snapshot.as_str();
     )
 }
 

@@ -1,7 +1,8 @@
 //! Pass 2 of an import, inside the caller's transaction: reads the file again and
-//! stores the rows pass 1 accepted, with a history row each (action `import`, its
-//! snapshot taken when the version is first replaced), one audit record and one entry
-//! of the change log for the whole import.
+//! stores the rows pass 1 accepted, then one record of the import (who, when, the id
+//! range: version 1 of each of its rentals in their history, see
+//! `db::rentals::imported_version`), one audit record and one entry of the change log
+//! for the whole import.
 //!
 //! Two threads share the work: a converter reads, validates and converts the rows into
 //! batches (the CPU part), the calling thread inserts them (the database part), with at
@@ -20,9 +21,7 @@ use super::passes::{Checked, csv_error, open};
 use super::{ImportMode, bulk};
 use crate::auth::Caller;
 use crate::db::rental_changes;
-use crate::db::rentals::{
-    self, HistoryRow, INSERT_BATCH, RentalRow, insert_batch, insert_history_batch,
-};
+use crate::db::rentals::{self, INSERT_BATCH, ImportRow, RentalRow, insert_batch};
 use crate::db::{self, DbConn, audit};
 use crate::domain::rental::Placement;
 use crate::domain::rental::csv::{Charset, Header};
@@ -46,7 +45,7 @@ pub struct Job<'a> {
     pub bytes: u64,
 }
 
-type Batch = Vec<(RentalRow, HistoryRow)>;
+type Batch = Vec<RentalRow>;
 
 /// SQLite settings of the connection while it imports: a larger page cache and
 /// statement journals in memory, put back afterwards (the connection returns to the
@@ -88,6 +87,18 @@ pub fn store(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u
     let Stored { imported, ids } = stored?;
     if let Some((first, last)) = ids {
         rental_changes::record(conn, &first, &last)?;
+        rentals::record_import(
+            conn,
+            &ImportRow {
+                id: db::new_id(),
+                org_id: job.caller.organization_id.to_string(),
+                user_id: job.caller.user_id().map(|u| u.to_string()),
+                imported_at: db::now(),
+                first_rental_id: first,
+                last_rental_id: last,
+                rows: i32::try_from(imported).unwrap_or(i32::MAX),
+            },
+        )?;
     }
     audit::write(
         conn,
@@ -140,16 +151,15 @@ fn pipeline(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<St
 /// Inserts every batch the converter sends; the first error ends it (dropping `rx`
 /// stops the converter).
 fn insert_all(conn: &mut DbConn, rx: Receiver<ApiResult<Batch>>) -> ApiResult<Stored> {
-    let (mut rentals, mut history, mut waited) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut inserting, mut waited) = (Duration::ZERO, Duration::ZERO);
     let mut imported = 0u64;
-    let mut rows = Vec::new();
-    let mut versions = Vec::new();
     let mut ids: Option<(String, String)> = None;
     loop {
         let asked = Instant::now();
         let Ok(batch) = rx.recv() else { break };
         waited += asked.elapsed();
-        for (r, h) in batch? {
+        let rows = batch?;
+        for r in &rows {
             match &mut ids {
                 None => ids = Some((r.id.clone(), r.id.clone())),
                 Some((first, last)) => {
@@ -160,46 +170,22 @@ fn insert_all(conn: &mut DbConn, rx: Receiver<ApiResult<Batch>>) -> ApiResult<St
                     }
                 }
             }
-            rows.push(r);
-            versions.push(h);
         }
         let started = Instant::now();
         match conn {
             DbConn::Postgres(pg) => bulk::insert_rentals(pg, &rows)?,
             DbConn::Sqlite(_) => insert_batch(conn, &rows)?,
         }
-        let inserted = Instant::now();
-        match conn {
-            DbConn::Postgres(pg) => bulk::insert_history(pg, &versions)?,
-            DbConn::Sqlite(_) => insert_history_batch(conn, &versions)?,
-        }
-        rentals += inserted - started;
-        history += inserted.elapsed();
+        inserting += started.elapsed();
         imported += rows.len() as u64;
-        rows.clear();
-        versions.clear();
     }
     tracing::info!(
         imported,
-        rentals_ms = rentals.as_millis() as u64,
-        history_ms = history.as_millis() as u64,
+        rentals_ms = inserting.as_millis() as u64,
         waited_for_rows_ms = waited.as_millis() as u64,
         "import pass 2 inserted"
     );
     Ok(Stored { imported, ids })
-}
-
-fn history_of(row: &RentalRow, caller: &Caller) -> HistoryRow {
-    HistoryRow {
-        id: db::new_id(),
-        rental_id: row.id.clone(),
-        version: row.version,
-        action: "import".into(),
-        changed_by_user_id: caller.user_id().map(|u| u.to_string()),
-        changed_by_org_id: Some(caller.organization_id.to_string()),
-        changed_at: row.updated_at,
-        snapshot: rentals::PENDING_SNAPSHOT.to_owned(),
-    }
 }
 
 /// The converter: reads the file again and sends the rows pass 1 accepted, converted,
@@ -244,8 +230,7 @@ fn convert(
                 now,
             },
         );
-        let history = history_of(&row, &job.caller);
-        batch.push((row, history));
+        batch.push(row);
         if batch.len() == batch_size {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
             if tx.send(Ok(full)).is_err() {
