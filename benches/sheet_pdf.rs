@@ -28,8 +28,11 @@ fn percentiles(mut times: Vec<Duration>) -> (Duration, Duration) {
 }
 
 fn sheet(i: usize, landlord: bool) -> Printable {
-    let mut s: Sections =
-        sample_sections(None, None, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+    let mut s: Sections = sample_sections(
+        None,
+        None,
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default(),
+    );
     s.review.note = Some(format!("第{i}回の見直し"));
     s.network[1].phone = format!("011-222-{:04}", 1000 + i);
     s.schedule[0].time = Some(format!("{:02}:00", 9 + i % 8));

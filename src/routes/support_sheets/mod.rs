@@ -269,7 +269,7 @@ pub async fn create(
                 &loaded,
                 "support_sheet_written",
                 1,
-                &Section::ALL.to_vec(),
+                Section::ALL,
                 "json",
             )?;
             document(&loaded, &v)
@@ -377,7 +377,7 @@ pub async fn read(
             .run(move |conn| Ok(crate::db::organizations::find(conn, &org)?.name))
             .await?
     };
-    let caller2 = caller.clone();
+    let caller2 = caller;
     let (loaded, v) = state
         .db
         .run(move |conn| {
@@ -489,7 +489,7 @@ pub async fn update(
                 &loaded,
                 "support_sheet_written",
                 next,
-                &Section::ALL.to_vec(),
+                Section::ALL,
                 "json",
             )?;
             document(&loaded, &v)
