@@ -221,6 +221,50 @@ impl Db {
         .await?
     }
 
+    /// Like [`Db::transaction`], but `f` may also ask for a rollback without an error:
+    /// `Ok(Err(r))` rolls back everything `f` wrote and hands `r` back (an import that
+    /// found bad rows after storing good ones).
+    pub async fn transaction_or_rollback<T, R, F>(&self, f: F) -> ApiResult<Result<T, R>>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<Result<T, R>> + Send + 'static,
+        T: Send + 'static,
+        R: Send + 'static,
+    {
+        enum Abort<R> {
+            Api(ApiError),
+            Rollback(R),
+        }
+        impl<R> From<diesel::result::Error> for Abort<R> {
+            fn from(e: diesel::result::Error) -> Self {
+                Self::Api(e.into())
+            }
+        }
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let writer = self.sqlite_writer.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get()?;
+                let _guard = match backend {
+                    Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
+                    Backend::Postgres => None,
+                };
+                let outcome = (*conn).transaction::<T, Abort<R>, _>(|c| match f(c) {
+                    Ok(Ok(t)) => Ok(t),
+                    Ok(Err(r)) => Err(Abort::Rollback(r)),
+                    Err(e) => Err(Abort::Api(e)),
+                });
+                match outcome {
+                    Ok(t) => Ok(Ok(t)),
+                    Err(Abort::Rollback(r)) => Ok(Err(r)),
+                    Err(Abort::Api(e)) => Err(e),
+                }
+            })
+        })
+        .await?
+    }
+
     /// Readiness: can we get a connection and read a table? (`SELECT 1` alone would
     /// not touch the data and so not notice a broken SQLite file.)
     pub async fn ping(&self) -> ApiResult<()> {

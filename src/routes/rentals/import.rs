@@ -1,11 +1,11 @@
 //! `POST /rentals/import`: many rentals from one CSV file (docs/rentals-import.md).
 //!
 //! The body is streamed to a temp file — never held in memory, and not bound by the
-//! JSON body limit but by `SUMAI_IMPORT_MAX_BYTES` — and then read twice on a blocking
-//! thread: pass 1 ([`passes`]) checks every row and keeps only what it needs to
-//! decide (the numbers of the bad rows, a hash per registration); pass 2 ([`store`])
-//! converts the good rows again and stores them in one transaction. Memory stays flat
-//! whatever the size of the file.
+//! JSON body limit but by `SUMAI_IMPORT_MAX_BYTES` — and then read once on a blocking
+//! thread, in one transaction: [`passes`] checks every row, keeping only what it needs
+//! to decide (the numbers of the bad rows, a hash per registration), and hands the good
+//! rows batch by batch to [`store`], which inserts them. A file with bad rows in `all`
+//! mode is rolled back. Memory stays flat whatever the size of the file.
 
 mod bulk;
 mod passes;
@@ -295,53 +295,59 @@ pub async fn import(
 
     let today = today_tokyo();
     let path = temp.0.clone();
-    let checked = state
+    let outcome = state
         .db
-        .run(move |conn| passes::check(conn, &caller, &path, charset, today))
-        .await?;
-    let checked_ms = started.elapsed().as_millis() as u64 - received_ms;
+        .transaction_or_rollback(move |conn| {
+            let job = store::Job {
+                caller,
+                path: &path,
+                charset,
+                today,
+                mode,
+                bytes: size,
+            };
+            let outcome = store::run(conn, &job)?;
+            // Nothing kept, or nothing to keep: roll back what was stored.
+            if !store::kept(mode, &outcome.checked) || outcome.imported == 0 {
+                return Ok(Err(outcome.checked));
+            }
+            Ok(Ok(outcome))
+        })
+        .await;
+    // The connection wrote with its automatic checkpoint off (SQLite); after a failure
+    // or a rollback nothing else needs doing.
+    let (checked, imported) = match outcome {
+        Ok(Ok(o)) => (o.checked, o.imported),
+        Ok(Err(checked)) => {
+            actix_web::rt::spawn(catch_up(&state, true, false));
+            let span = tracing::Span::current();
+            span.record("rows", checked.rows);
+            span.record("rejected", checked.rejected);
+            if checked.header_failed || (mode == ImportMode::All && checked.rejected > 0) {
+                return Ok(rejection(&checked));
+            }
+            if checked.rows == 0 {
+                return Err(ApiError::field(
+                    "body",
+                    "the file has a header but no rows to import",
+                ));
+            }
+            // mode=partial and every row bad.
+            (checked, 0)
+        }
+        Err(e) => {
+            actix_web::rt::spawn(catch_up(&state, true, false));
+            return Err(e);
+        }
+    };
     let span = tracing::Span::current();
     span.record("rows", checked.rows);
     span.record("rejected", checked.rejected);
-    if checked.header_failed || (mode == ImportMode::All && checked.rejected > 0) {
-        return Ok(rejection(&checked));
-    }
-    if checked.rows == 0 {
-        return Err(ApiError::field(
-            "body",
-            "the file has a header but no rows to import",
-        ));
-    }
-
     let rejected = checked.rejected;
     let unlisted = checked.unlisted;
-    let report = checked.report.clone();
-    let path = temp.0.clone();
-    let imported = if checked.rows > rejected {
-        let stored = state
-            .db
-            .transaction(move |conn| {
-                let job = store::Job {
-                    caller,
-                    path: &path,
-                    charset,
-                    today,
-                    mode,
-                    bytes: size,
-                };
-                store::store(conn, &job, &checked)
-            })
-            .await;
-        if stored.is_err() {
-            // The connection still has its automatic checkpoint off.
-            actix_web::rt::spawn(catch_up(&state, true, false));
-        }
-        stored?
-    } else {
-        0
-    };
+    let report = checked.report;
     drop(temp);
-    let stored_ms = started.elapsed().as_millis() as u64 - received_ms - checked_ms;
+    let stored_ms = started.elapsed().as_millis() as u64 - received_ms;
     // The other replicas see the rows at their next poll; this one before answering,
     // unless the import is large: then the WAL is checkpointed first (SQLite) and the
     // index catches up in the background.
@@ -357,9 +363,8 @@ pub async fn import(
         imported,
         rejected,
         received_ms,
-        checked_ms,
         stored_ms,
-        indexed_ms = started.elapsed().as_millis() as u64 - received_ms - checked_ms - stored_ms,
+        indexed_ms = started.elapsed().as_millis() as u64 - received_ms - stored_ms,
         searchable,
         "rentals imported"
     );

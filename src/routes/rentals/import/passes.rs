@@ -1,10 +1,11 @@
-//! Pass 1 over an uploaded CSV file ([`check`]), on a blocking thread with a
-//! connection: reads and validates every row, resolves each distinct owner/agent pair
-//! once, and checks registration numbers (with the unit number) against the rest of
-//! the file — by a 64-bit hash per row, so 1,000,000 rows cost ~35 MB — and against the
-//! register, 5,000 at a time. It stores nothing and keeps only the numbers of the bad
-//! rows, the resolved owners and at most [`REPORT_CAP`] problems; pass 2
-//! ([`super::store`]) reads the file again to store the good rows.
+//! The one pass over an uploaded CSV file ([`check`]), inside the import's transaction:
+//! a reader thread reads and validates every row; this thread resolves each distinct
+//! owner/agent pair once, checks registration numbers (with the unit number) against
+//! the rest of the file — by a 64-bit hash per row, so 1,000,000 rows cost ~35 MB — and
+//! against the register, 5,000 at a time, and hands each batch's good rows to the
+//! caller to store while it can still be kept (`all` mode stops storing at the first
+//! bad row and lets the caller roll back). It keeps only the numbers of the bad rows,
+//! the resolved owners and at most [`REPORT_CAP`] problems.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -133,7 +134,12 @@ struct Pending {
     line: u64,
     number: String,
     unit: String,
+    /// The row to store, unless it was refused already.
+    good: Option<Good>,
 }
+
+/// A row that passed every check, with the owner and agent to store.
+pub type Good = (ValidRental, (String, Option<String>));
 
 fn flush_registrations(
     conn: &mut DbConn,
@@ -145,8 +151,11 @@ fn flush_registrations(
     numbers.sort_unstable();
     numbers.dedup();
     let taken = registered_among(conn, &numbers)?;
-    for p in pending.drain(..) {
-        if taken.contains(&(p.number, p.unit)) {
+    for p in pending.iter_mut() {
+        // A row refused already (as a repeat of an earlier row of the file, which may
+        // be stored by now) is not reported twice.
+        if !checked.is_bad(p.row) && taken.contains(&(p.number.clone(), p.unit.clone())) {
+            p.good = None;
             checked.reject(
                 p.row,
                 p.line,
@@ -156,6 +165,24 @@ fn flush_registrations(
                 }],
             );
         }
+    }
+    Ok(())
+}
+
+/// Checks a batch's registrations against the register, then stores its good rows
+/// while they can still be kept.
+fn flush(
+    conn: &mut DbConn,
+    header: &Header,
+    pending: &mut Vec<Pending>,
+    checked: &mut Checked,
+    storing: &impl Fn(&Checked) -> bool,
+    store: &mut impl FnMut(&mut DbConn, Vec<Good>) -> ApiResult<()>,
+) -> ApiResult<()> {
+    flush_registrations(conn, header, pending, checked)?;
+    let good: Vec<Good> = pending.drain(..).filter_map(|p| p.good).collect();
+    if !good.is_empty() && storing(checked) {
+        store(conn, good)?;
     }
     Ok(())
 }
@@ -214,13 +241,16 @@ fn read_rows(
     Ok(())
 }
 
-/// Pass 1: reads and checks every row; stores nothing.
+/// Reads and checks every row, and hands the good ones of each batch to `store` as long
+/// as `storing` says they will be kept.
 pub fn check(
     conn: &mut DbConn,
     caller: &Caller,
     path: &Path,
     charset: Charset,
     today: NaiveDate,
+    storing: impl Fn(&Checked) -> bool,
+    mut store: impl FnMut(&mut DbConn, Vec<Good>) -> ApiResult<()>,
 ) -> ApiResult<Checked> {
     let mut checked = Checked::new();
     let mut rdr = open(path, charset)?;
@@ -268,13 +298,17 @@ pub fn check(
                         continue;
                     }
                 };
-                if let Err(fields) = parties_of(conn, caller, &mut checked.parties, &v)? {
-                    let errors = fields.into_iter().map(|f| CellError {
-                        column: Some(header.column_named(&f.field)),
-                        reason: f.message,
-                    });
-                    checked.reject(row, line, errors);
-                }
+                let parties = match parties_of(conn, caller, &mut checked.parties, &v)? {
+                    Ok(p) => Some(p),
+                    Err(fields) => {
+                        let errors = fields.into_iter().map(|f| CellError {
+                            column: Some(header.column_named(&f.field)),
+                            reason: f.message,
+                        });
+                        checked.reject(row, line, errors);
+                        None
+                    }
+                };
                 let hash = registration_hash(&v.registration_number, &v.unit_number);
                 let first = *seen.entry(hash).or_insert(row as u32);
                 if u64::from(first) != row {
@@ -289,18 +323,21 @@ pub fn check(
                         }],
                     );
                 }
+                let (number, unit) = (v.registration_number.clone(), v.unit_number.clone());
+                let good = parties.filter(|_| !checked.is_bad(row)).map(|p| (v, p));
                 pending.push(Pending {
                     row,
                     line,
-                    number: v.registration_number,
-                    unit: v.unit_number,
+                    number,
+                    unit,
+                    good,
                 });
                 if pending.len() == REGISTRATION_BATCH {
-                    flush_registrations(conn, header, &mut pending, &mut checked)?;
+                    flush(conn, header, &mut pending, &mut checked, &storing, &mut store)?;
                 }
             }
         }
-        flush_registrations(conn, header, &mut pending, &mut checked)
+        flush(conn, header, &mut pending, &mut checked, &storing, &mut store)
     })?;
     // The report lists problems in file order (registration clashes are found late).
     checked.report.sort_by_key(|i| i.row);

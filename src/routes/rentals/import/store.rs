@@ -1,35 +1,32 @@
-//! Pass 2 of an import, inside the caller's transaction: reads the file again and
-//! stores the rows pass 1 accepted, then one record of the import (who, when, the id
-//! range: version 1 of each of its rentals in their history, see
-//! `db::rentals::imported_version`), one audit record and one entry of the change log
-//! for the whole import.
+//! Storing an import, in one pass inside the caller's transaction: [`super::passes`]
+//! reads and checks the rows (a reader thread parses and validates, this thread checks
+//! owners and registrations) and hands each batch of good rows here to be inserted,
+//! while this thread keeps the database busy. In `all` mode storing stops at the first
+//! bad row and the caller rolls everything back. A kept import also writes one record
+//! of the import (who, when, the id range: version 1 of each of its rentals in their
+//! history, see `db::rentals::imported_version`), one audit record and one entry of
+//! the change log.
 //!
-//! Two threads share the work: a converter reads, validates and converts the rows into
-//! batches (the CPU part), the calling thread inserts them (the database part), with at
-//! most two batches in flight between them, so memory stays flat. Batches are 500 rows
-//! on SQLite (48 columns × 500 bound parameters per INSERT) and 2,000 on PostgreSQL,
-//! where [`super::bulk`] sends one array per column.
+//! Batches are 5,000 rows (the registration check's); SQLite inserts them 500 rows per
+//! statement, PostgreSQL in one statement with one array per column ([`super::bulk`]).
 
 use std::path::Path;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
 
-use super::passes::{Checked, csv_error, open};
+use super::passes::{self, Checked, Good};
 use super::{ImportMode, bulk};
 use crate::auth::Caller;
 use crate::db::rental_changes;
-use crate::db::rentals::{self, INSERT_BATCH, ImportRow, RentalRow, insert_batch};
+use crate::db::rentals::{self, ImportRow, RentalRow, insert_batch};
 use crate::db::{self, DbConn, audit};
 use crate::domain::rental::Placement;
-use crate::domain::rental::csv::{Charset, Header};
-use crate::error::{ApiError, ApiResult};
+use crate::domain::rental::csv::Charset;
+use crate::error::ApiResult;
 use crate::routes::rentals::view::{RowMeta, row_from_valid};
 
-/// Rows per batch on PostgreSQL.
-const PG_BATCH: usize = 2_000;
 /// SQLite page cache of the importing connection, in KiB (the default is 2 MB). Rows
 /// go into the index on place in random order; with a small cache its pages are
 /// re-read and spilled to the WAL again and again.
@@ -44,8 +41,6 @@ pub struct Job<'a> {
     pub mode: ImportMode,
     pub bytes: u64,
 }
-
-type Batch = Vec<RentalRow>;
 
 /// SQLite settings of the connection while it imports: a larger page cache and
 /// statement journals in memory, put back afterwards (the connection returns to the
@@ -79,12 +74,26 @@ pub fn checkpoint_sqlite(conn: &mut DbConn) -> ApiResult<()> {
     Ok(())
 }
 
-/// Stores the rows `checked` accepted; returns how many.
-pub fn store(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u64> {
+/// Whether an import is kept: in `all` mode only without a bad row.
+pub fn kept(mode: ImportMode, checked: &Checked) -> bool {
+    !checked.header_failed && (mode == ImportMode::Partial || checked.rejected == 0)
+}
+
+/// What one pass found and stored.
+pub struct Outcome {
+    pub checked: Checked,
+    pub imported: u64,
+}
+
+/// Reads, checks and stores the file; the caller rolls back unless [`kept`].
+pub fn run(conn: &mut DbConn, job: &Job<'_>) -> ApiResult<Outcome> {
     tune_sqlite(conn, true)?;
-    let stored = pipeline(conn, job, checked);
+    let stored = one_pass(conn, job);
     tune_sqlite(conn, false)?;
-    let Stored { imported, ids } = stored?;
+    let (checked, Stored { imported, ids }) = stored?;
+    if !kept(job.mode, &checked) || imported == 0 {
+        return Ok(Outcome { checked, imported });
+    }
     if let Some((first, last)) = ids {
         rental_changes::record(conn, &first, &last)?;
         rentals::record_import(
@@ -118,128 +127,78 @@ pub fn store(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<u
             }),
         },
     )?;
-    Ok(imported)
+    Ok(Outcome { checked, imported })
 }
 
-/// What pass 2 stored: how many rows, and the lowest and highest id among them.
+/// What was stored: how many rows, and the lowest and highest id among them.
 struct Stored {
     imported: u64,
     ids: Option<(String, String)>,
 }
 
-fn pipeline(conn: &mut DbConn, job: &Job<'_>, checked: &Checked) -> ApiResult<Stored> {
-    let batch_size = match conn {
-        DbConn::Postgres(_) => PG_BATCH,
-        DbConn::Sqlite(_) => INSERT_BATCH,
+fn one_pass(conn: &mut DbConn, job: &Job<'_>) -> ApiResult<(Checked, Stored)> {
+    let now = db::now();
+    let mode = job.mode;
+    let mut stored = Stored {
+        imported: 0,
+        ids: None,
     };
-    std::thread::scope(|s| {
-        let (tx, rx) = sync_channel::<ApiResult<Batch>>(2);
-        let converter = s.spawn(move || {
-            if let Err(e) = convert(job, checked, batch_size, &tx) {
-                // The receiver may be gone already (it failed first).
-                let _ = tx.send(Err(e));
-            }
-        });
-        let inserted = insert_all(conn, rx);
-        converter
-            .join()
-            .map_err(|_| ApiError::internal("the import's converter panicked"))?;
-        inserted
-    })
-}
-
-/// Inserts every batch the converter sends; the first error ends it (dropping `rx`
-/// stops the converter).
-fn insert_all(conn: &mut DbConn, rx: Receiver<ApiResult<Batch>>) -> ApiResult<Stored> {
-    let (mut inserting, mut waited) = (Duration::ZERO, Duration::ZERO);
-    let mut imported = 0u64;
-    let mut ids: Option<(String, String)> = None;
-    loop {
-        let asked = Instant::now();
-        let Ok(batch) = rx.recv() else { break };
-        waited += asked.elapsed();
-        let rows = batch?;
-        for r in &rows {
-            match &mut ids {
-                None => ids = Some((r.id.clone(), r.id.clone())),
-                Some((first, last)) => {
-                    if r.id < *first {
-                        first.clone_from(&r.id);
-                    } else if r.id > *last {
-                        last.clone_from(&r.id);
+    let mut inserting = Duration::ZERO;
+    let started = Instant::now();
+    let checked = passes::check(
+        conn,
+        &job.caller,
+        job.path,
+        job.charset,
+        job.today,
+        |c: &Checked| kept(mode, c),
+        |conn, good: Vec<Good>| {
+            let rows: Vec<RentalRow> = good
+                .into_iter()
+                .map(|(v, (owner, agent))| {
+                    row_from_valid(
+                        v,
+                        RowMeta {
+                            id: db::new_id(),
+                            owner,
+                            agent,
+                            placement: Placement::Pending,
+                            version: 1,
+                            created_at: now,
+                            now,
+                        },
+                    )
+                })
+                .collect();
+            for r in &rows {
+                match &mut stored.ids {
+                    None => stored.ids = Some((r.id.clone(), r.id.clone())),
+                    Some((first, last)) => {
+                        if r.id < *first {
+                            first.clone_from(&r.id);
+                        } else if r.id > *last {
+                            last.clone_from(&r.id);
+                        }
                     }
                 }
             }
-        }
-        let started = Instant::now();
-        match conn {
-            DbConn::Postgres(pg) => bulk::insert_rentals(pg, &rows)?,
-            DbConn::Sqlite(_) => insert_batch(conn, &rows)?,
-        }
-        inserting += started.elapsed();
-        imported += rows.len() as u64;
-    }
-    tracing::info!(
-        imported,
-        rentals_ms = inserting.as_millis() as u64,
-        waited_for_rows_ms = waited.as_millis() as u64,
-        "import pass 2 inserted"
-    );
-    Ok(Stored { imported, ids })
-}
-
-/// The converter: reads the file again and sends the rows pass 1 accepted, converted,
-/// in batches. Returns early, without error, when the receiver is gone.
-fn convert(
-    job: &Job<'_>,
-    checked: &Checked,
-    batch_size: usize,
-    tx: &SyncSender<ApiResult<Batch>>,
-) -> ApiResult<()> {
-    let changed = || ApiError::internal("the uploaded file read differently the second time");
-    let mut rdr = open(job.path, job.charset)?;
-    let mut record = csv::StringRecord::new();
-    if !rdr.read_record(&mut record).map_err(csv_error)? {
-        return Err(changed());
-    }
-    let header = Header::parse(&record).map_err(|_| changed())?;
-    let now = db::now();
-    let mut batch: Batch = Vec::with_capacity(batch_size);
-    let mut n = 0u64;
-    while rdr.read_record(&mut record).map_err(csv_error)? {
-        n += 1;
-        if checked.is_bad(n) {
-            continue;
-        }
-        let v = header
-            .read_row(&record, job.charset, job.today)
-            .map_err(|_| changed())?;
-        let key = (v.owner_org_id.clone(), v.agent_org_id.clone());
-        let Some(Ok((owner, agent))) = checked.parties.get(&key) else {
-            return Err(changed());
-        };
-        let row = row_from_valid(
-            v,
-            RowMeta {
-                id: db::new_id(),
-                owner: owner.clone(),
-                agent: agent.clone(),
-                placement: Placement::Pending,
-                version: 1,
-                created_at: now,
-                now,
-            },
-        );
-        batch.push(row);
-        if batch.len() == batch_size {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-            if tx.send(Ok(full)).is_err() {
-                return Ok(());
+            let t = Instant::now();
+            match conn {
+                DbConn::Postgres(pg) => bulk::insert_rentals(pg, &rows)?,
+                DbConn::Sqlite(_) => insert_batch(conn, &rows)?,
             }
-        }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(Ok(batch));
-    }
-    Ok(())
+            inserting += t.elapsed();
+            stored.imported += rows.len() as u64;
+            Ok(())
+        },
+    )?;
+    tracing::info!(
+        rows = checked.rows,
+        imported = stored.imported,
+        rejected = checked.rejected,
+        total_ms = started.elapsed().as_millis() as u64,
+        inserting_ms = inserting.as_millis() as u64,
+        "import pass"
+    );
+    Ok((checked, stored))
 }
