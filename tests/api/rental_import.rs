@@ -511,3 +511,47 @@ async fn a_bad_header_is_reported_before_any_row() {
     let only_header = format!("{}\n", example_rows().0);
     assert_problem(import(&app, "landlord", "", CSV, only_header).await, 422).await;
 }
+
+/// Good rows are stored batch by batch as the file is read; in `all` mode a bad row
+/// far down the file rolls back the batches already written.
+#[tokio::test]
+async fn a_bad_row_after_thousands_of_good_ones_rolls_back_the_whole_import() {
+    let app = spawn_app().await;
+    let (header, rows) = example_rows();
+    let number = column(&header, "登録番号");
+    let rent = column(&header, "家賃");
+    let many: Vec<Vec<String>> = (0..12_000)
+        .map(|i| {
+            let mut r = rows[0].clone();
+            r[number] = format!("01-{:07}", 3_000_000 + i);
+            if i == 11_500 {
+                r[rent] = "-1".into();
+            }
+            r
+        })
+        .collect();
+    let before = app.count("rentals").await;
+    let problem = assert_problem(
+        import(&app, "landlord", "", CSV, file_of(&header, &many)).await,
+        422,
+    )
+    .await;
+    assert_eq!(problem["rejected"], 1);
+    assert_eq!(cells(&problem), [(11_501, "家賃".to_owned())]);
+    assert_eq!(app.count("rentals").await, before, "nothing was kept");
+    assert_eq!(app.count("rental_imports").await, 0);
+    assert_eq!(audit_imports(&app).await, 0);
+
+    // The same rows without the bad one: all stored, found by their registrations.
+    let good: Vec<Vec<String>> = many
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 11_500)
+        .map(|(_, r)| r)
+        .collect();
+    let res = import(&app, "landlord", "", CSV, file_of(&header, &good)).await;
+    let body = json_of(res, StatusCode::CREATED).await;
+    assert_eq!(body["imported"], 11_999);
+    assert_eq!(app.count("rentals").await, before + 11_999);
+    assert_eq!(app.count("rental_imports").await, 1);
+}

@@ -144,7 +144,7 @@ pub type Good = (ValidRental, (String, Option<String>));
 fn flush_registrations(
     conn: &mut DbConn,
     header: &Header,
-    pending: &mut Vec<Pending>,
+    pending: &mut [Pending],
     checked: &mut Checked,
 ) -> ApiResult<()> {
     let mut numbers: Vec<String> = pending.iter().map(|p| p.number.clone()).collect();
@@ -333,11 +333,25 @@ pub fn check(
                     good,
                 });
                 if pending.len() == REGISTRATION_BATCH {
-                    flush(conn, header, &mut pending, &mut checked, &storing, &mut store)?;
+                    flush(
+                        conn,
+                        header,
+                        &mut pending,
+                        &mut checked,
+                        &storing,
+                        &mut store,
+                    )?;
                 }
             }
         }
-        flush(conn, header, &mut pending, &mut checked, &storing, &mut store)
+        flush(
+            conn,
+            header,
+            &mut pending,
+            &mut checked,
+            &storing,
+            &mut store,
+        )
     })?;
     // The report lists problems in file order (registration clashes are found late).
     checked.report.sort_by_key(|i| i.row);
