@@ -234,6 +234,15 @@ pub fn concerns_of(
         .load(conn)
 }
 
+/// One concern of a sheet.
+pub fn concern(conn: &mut DbConn, sheet_id: &str, id: &str) -> QueryResult<ConcernRow> {
+    support_sheet_concerns::table
+        .filter(support_sheet_concerns::id.eq(id))
+        .filter(support_sheet_concerns::sheet_id.eq(sheet_id))
+        .select(ConcernRow::as_select())
+        .first(conn)
+}
+
 pub fn acknowledge(
     conn: &mut DbConn,
     sheet_id: &str,

@@ -373,3 +373,24 @@ pub fn problem_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Runs a poppler tool (Debian's poppler-utils, installed by `.ci/run`) and returns its
+/// output.
+pub fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by .ci/run) is needed: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Text without whitespace: typst spaces Latin and Japanese apart, and pdftotext turns
+/// that spacing (and table cells) into blanks.
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}

@@ -261,25 +261,23 @@ pub async fn acknowledge(
             let user = caller
                 .user_id()
                 .ok_or_else(|| ApiError::Forbidden("a person acknowledges a concern".into()))?;
-            let rows = support_sheets::concerns_of(conn, &loaded.sheet.id, None)?;
-            if !rows.iter().any(|r| r.id == concern) {
-                return Err(ApiError::NotFound);
-            }
+            // An unknown concern is 404 (the `?`).
+            let mut row = support_sheets::concern(conn, &loaded.sheet.id, &concern)?;
+            let now = db::now();
+            // The guarded update, not the row read, decides: two offices' staff may click at once.
             if !support_sheets::acknowledge(
                 conn,
                 &loaded.sheet.id,
                 &concern,
                 &user.to_string(),
-                db::now(),
+                now,
             )? {
                 return Err(ApiError::Conflict(
                     "the concern was acknowledged already".into(),
                 ));
             }
-            let row = support_sheets::concerns_of(conn, &loaded.sheet.id, None)?
-                .into_iter()
-                .find(|r| r.id == concern)
-                .ok_or(ApiError::NotFound)?;
+            row.acknowledged_at = Some(now);
+            row.acknowledged_by_user_id = Some(user.to_string());
             view(row, true)
         })
         .await?;

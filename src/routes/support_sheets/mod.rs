@@ -370,27 +370,25 @@ pub async fn read(
     let format = SheetFormat::parse(q.format.as_deref())?;
     let wanted = q.version;
     let id = id.into_inner().to_string();
-    let recipient_name = {
-        let org = caller.organization_id.to_string();
-        state
-            .db
-            .run(move |conn| Ok(crate::db::organizations::find(conn, &org)?.name))
-            .await?
-    };
-    let caller2 = caller;
-    let (loaded, v) = state
+    let (loaded, v, recipient_name) = state
         .db
         .run(move |conn| {
-            let loaded = access::load(conn, &caller2, &id)?;
+            let loaded = access::load(conn, &caller, &id)?;
             authorize(
-                &caller2,
+                &caller,
                 Action::Read,
                 Resource::SupportSheet {
                     access: loaded.access,
                 },
             )?;
             let v = pick_version(conn, &loaded, wanted)?;
-            Ok((loaded, v))
+            // Printed on the HTML page and the PDF only.
+            let recipient = if format == SheetFormat::Json {
+                String::new()
+            } else {
+                crate::db::organizations::find(conn, &caller.organization_id.to_string())?.name
+            };
+            Ok((loaded, v, recipient))
         })
         .await?;
     let doc = document(&loaded, &v)?;

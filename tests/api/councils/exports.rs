@@ -3,31 +3,12 @@
 //! `target/pdf-test/` to look at. Each export leaves an audit entry, and the named
 //! client a provision to the council.
 
-use std::process::Command;
-
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use sumai_link::db::schema::{audit_log, provision_log};
 
 use super::{NAMED, OFFICE_NAME, PERIOD, WITHHELD, report_path, seed};
-use crate::helpers::spawn_app;
-
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by .ci/run) is needed: {e}"));
-    assert!(
-        out.status.success(),
-        "{tool}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
+use crate::helpers::{poppler, spawn_app, squeeze};
 
 fn section<'a>(rows: &'a [csv::StringRecord], key: &str) -> Vec<&'a csv::StringRecord> {
     rows.iter()

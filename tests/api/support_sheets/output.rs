@@ -2,30 +2,11 @@
 //! emergency table on page one, the withheld sections absent), page 1 rendered to a PNG
 //! in `target/pdf-test/` to look at, and user text escaped in HTML.
 
-use std::process::Command;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{demo_sheet, put};
-use crate::helpers::spawn_app;
-
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by .ci/run) is needed: {e}"));
-    assert!(
-        out.status.success(),
-        "{tool}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
+use crate::helpers::{poppler, spawn_app, squeeze};
 
 #[tokio::test]
 async fn the_landlords_pdf_is_an_a4_form_with_the_emergency_table_first_and_nothing_withheld() {
