@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod pdf;
+pub mod portal;
 pub mod reports;
 pub mod routes;
 pub mod search;

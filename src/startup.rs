@@ -178,7 +178,9 @@ fn run(
             .app_data(query_config())
             .configure(routes::configure)
             .split_for_parts();
+        // The portal's pages are not part of the API's contract (openapi.yaml).
         app.route("/openapi.yaml", web::get().to(serve_spec))
+            .configure(crate::portal::configure)
             .default_service(web::to(not_found))
             .wrap_fn(move |req, srv| {
                 let start = Instant::now();

@@ -13,6 +13,7 @@ pub mod login_throttle;
 pub mod meetings;
 pub mod office_setups;
 pub mod organizations;
+pub mod portal_sessions;
 pub mod refresh_tokens;
 pub mod rental_changes;
 pub mod rentals;

@@ -112,3 +112,25 @@ pub fn update(
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     organizations::table.count().get_result(conn)
 }
+
+/// Active organisations of one kind, by name (the choices of a form).
+pub fn active_of_kind(conn: &mut DbConn, kind: &str) -> QueryResult<Vec<(String, String)>> {
+    organizations::table
+        .filter(organizations::kind.eq(kind))
+        .filter(organizations::is_active.eq(true))
+        .order(organizations::name.asc())
+        .limit(500)
+        .select((organizations::id, organizations::name))
+        .load(conn)
+}
+
+/// The names of the organisations `ids`.
+pub fn names_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load(conn)
+}

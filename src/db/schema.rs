@@ -485,7 +485,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_sheets,
     support_sheet_versions,
     support_sheet_concerns,
-    rental_imports
+    rental_imports,
+    portal_sessions
 );
 
 diesel::table! {
@@ -552,5 +553,17 @@ diesel::table! {
         first_rental_id -> Text,
         last_rental_id -> Text,
         rows -> Integer,
+    }
+}
+
+diesel::table! {
+    portal_sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }

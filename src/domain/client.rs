@@ -47,6 +47,19 @@ text_enum! {
     }
 }
 
+impl CurrentPlace {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Hospital => "病院に入院中",
+            Self::Institution => "施設に入所中",
+            Self::GroupHome => "グループホーム",
+            Self::Family => "家族と同居",
+            Self::OwnHome => "自宅（単身）",
+            Self::Other => "その他",
+        }
+    }
+}
+
 text_enum! {
     /// A service of the support office (障害者総合支援法).
     ServiceType {

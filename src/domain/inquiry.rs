@@ -147,6 +147,42 @@ pub enum DeclineReason {
 }
 
 impl DeclineReason {
+    pub const ALL: [DeclineReason; 10] = [
+        Self::UnpaidRent,
+        Self::NeighbourTrouble,
+        Self::DeathInFlat,
+        Self::DifferentHabits,
+        Self::MisuseOfFlat,
+        Self::StrangersComing,
+        Self::DifferentLifeRhythm,
+        Self::DisabilityLabel,
+        Self::OtherApplicantChosen,
+        Self::Other,
+    ];
+
+    /// The stored name (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnpaidRent => "unpaid_rent",
+            Self::NeighbourTrouble => "neighbour_trouble",
+            Self::DeathInFlat => "death_in_flat",
+            Self::DifferentHabits => "different_habits",
+            Self::MisuseOfFlat => "misuse_of_flat",
+            Self::StrangersComing => "strangers_coming",
+            Self::DifferentLifeRhythm => "different_life_rhythm",
+            Self::DisabilityLabel => "disability_label",
+            Self::OtherApplicantChosen => "other_applicant_chosen",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| format!("unknown decline reason {s:?}"))
+    }
+
     pub fn label_ja(self) -> &'static str {
         match self {
             Self::UnpaidRent => "家賃の支払いへの不安",

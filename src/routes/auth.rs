@@ -148,11 +148,14 @@ fn subject_type(t: &RefreshToken) -> &'static str {
     }
 }
 
-async fn password_grant(
+/// Checks a person's e-mail and password (API and portal logins alike): refused while
+/// the address is locked (429), and every failure counts towards the lock and is
+/// audited. Returns the active user and its active organisation.
+pub async fn check_password(
     state: &AppState,
     email: String,
     password: String,
-) -> ApiResult<TokenResponse> {
+) -> ApiResult<(users::User, organizations::Organization)> {
     let mut missing = crate::domain::validate::Fields::new();
     if email.trim().is_empty() {
         missing.push("email", "must not be empty");
@@ -216,6 +219,16 @@ async fn password_grant(
         return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
     };
 
+    Ok((user, org))
+}
+
+async fn password_grant(
+    state: &AppState,
+    email: String,
+    password: String,
+) -> ApiResult<TokenResponse> {
+    let (user, org) = check_password(state, email, password).await?;
+    let email = user.email.clone();
     let kind = OrgKind::parse(&org.kind).map_err(ApiError::internal)?;
     let role = Role::parse(&user.role).map_err(ApiError::internal)?;
     let user_id = user.id.parse().map_err(ApiError::internal)?;

@@ -133,6 +133,7 @@ pub async fn set_password(
                 return Err(ApiError::PreconditionFailed);
             }
             refresh_tokens::revoke_all_of_user(conn, &id, db::now())?;
+            crate::db::portal_sessions::delete_for_user(conn, &id, None)?;
             audit::write(
                 conn,
                 audit::Entry {

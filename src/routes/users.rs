@@ -288,7 +288,7 @@ pub async fn create(
 }
 
 /// Loads a user and checks the caller may do `action` to it.
-async fn load_authorized(
+pub async fn load_authorized(
     state: &AppState,
     caller: &Caller,
     id: UserId,
@@ -457,6 +457,7 @@ fn apply_user_change(
     }
     if changes.is_active == Some(false) || changes.role.is_some() {
         refresh_tokens::revoke_all_of_user(conn, &key, db::now())?;
+        crate::db::portal_sessions::delete_for_user(conn, &key, None)?;
     }
     audit::write(
         conn,

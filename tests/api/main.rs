@@ -19,6 +19,8 @@ mod meetings;
 mod migrations;
 mod openapi;
 mod organizations;
+mod portal;
+mod portal_browser;
 mod rental_import;
 mod rental_search;
 mod rentals;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Contact, SharedSections, hours_ja};
+use super::{Contact, Section, SharedSections, hours_ja};
 
 /// One line of the emergency table: a situation, who to call, day and night.
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +126,24 @@ fn night_of(c: &Contact) -> (String, String) {
         Some(n) => (n.phone.clone(), n.note.clone().unwrap_or_default()),
         None if c.hours.is_empty() => (c.phone.clone(), "24時間".to_owned()),
         None => ("—".to_owned(), String::new()),
+    }
+}
+
+impl Printable {
+    /// The Japanese names of the sections this reader was not given.
+    pub fn withheld_labels(&self) -> Vec<&'static str> {
+        [
+            (Section::Person, self.person.is_none()),
+            (Section::Network, self.network.is_none()),
+            (Section::Schedule, self.schedule.is_none()),
+            (Section::Scenarios, self.scenarios.is_none()),
+            (Section::Payment, self.payment.is_none()),
+            (Section::Review, self.review.is_none()),
+        ]
+        .into_iter()
+        .filter(|(_, withheld)| *withheld)
+        .map(|(s, _)| s.label_ja())
+        .collect()
     }
 }
 

@@ -221,8 +221,25 @@ pub async fn step(
     if_match: IfMatch,
     body: web::Json<StepInput>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner().to_string();
-    let input = body.into_inner();
+    let view = take_step(
+        &state,
+        caller,
+        id.into_inner().to_string(),
+        if_match.0,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(step_response(view))
+}
+
+/// Takes the next step of inquiry `id`, last read at `version` (API and portal).
+pub async fn take_step(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    version: i32,
+    input: StepInput,
+) -> ApiResult<InquiryView> {
     let to = input.to;
     // Judged after the state checks below, so an ended inquiry answers 409 whatever
     // the body says.
@@ -231,7 +248,7 @@ pub async fn step(
         .db
         .transaction(move |conn| {
             let current = load_authorized(conn, &caller, &id, Action::Update)?;
-            if current.version != if_match.0 {
+            if current.version != version {
                 return Err(ApiError::PreconditionFailed);
             }
             let from = InquiryStatus::parse(&current.status).map_err(ApiError::internal)?;
@@ -303,7 +320,7 @@ pub async fn step(
     if let Some(r) = &rental {
         state.rentals.apply_row(r);
     }
-    Ok(step_response(view))
+    Ok(view)
 }
 
 fn step_response(view: InquiryView) -> HttpResponse {

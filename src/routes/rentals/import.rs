@@ -26,7 +26,7 @@ use crate::domain::rental::csv::{Charset, Utf8Sniffer};
 use crate::domain::time::today_tokyo;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::state::AppState;
-use passes::Checked;
+pub use passes::Checked;
 
 /// What to do when some rows are bad.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -99,12 +99,74 @@ pub struct ImportProblem {
 /// Problems listed in a report; more are counted, not listed.
 pub const REPORT_CAP: usize = 1_000;
 
-/// Removes the uploaded file however the request ends.
-struct TempFile(PathBuf);
+/// An uploaded file in the temp directory (owner-only), removed however the request
+/// ends.
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    /// A new, not yet created, file name.
+    pub fn new() -> ApiResult<Self> {
+        Ok(Self(std::env::temp_dir().join(format!(
+            "sumai-import-{}.csv",
+            uuid::Uuid::now_v7().simple()
+        ))))
+    }
+
+    /// Creates the file for writing, a megabyte at a time on a blocking thread.
+    pub async fn writer(&self) -> ApiResult<TempWriter> {
+        let path = self.0.clone();
+        let file = web::block(move || create_private(&path))
+            .await?
+            .map_err(ApiError::internal)?;
+        Ok(TempWriter {
+            file: Some(file),
+            buf: Vec::with_capacity(WRITE_CHUNK),
+        })
+    }
+}
 
 impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes an upload into its [`TempFile`].
+pub struct TempWriter {
+    file: Option<std::fs::File>,
+    buf: Vec<u8>,
+}
+
+impl TempWriter {
+    pub async fn write(&mut self, chunk: web::Bytes) -> ApiResult<()> {
+        self.buf.extend_from_slice(&chunk);
+        if self.buf.len() >= WRITE_CHUNK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> ApiResult<()> {
+        let (Some(mut file), mut buf) = (self.file.take(), std::mem::take(&mut self.buf)) else {
+            return Err(ApiError::internal("the upload's file is gone"));
+        };
+        let (file, buf) = web::block(move || {
+            file.write_all(&buf)?;
+            buf.clear();
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await?
+        .map_err(ApiError::internal)?;
+        self.file = Some(file);
+        self.buf = buf;
+        Ok(())
+    }
+
+    pub async fn finish(mut self) -> ApiResult<()> {
+        if !self.buf.is_empty() {
+            self.flush().await?;
+        }
+        Ok(())
     }
 }
 
@@ -158,46 +220,22 @@ const WRITE_CHUNK: usize = 1024 * 1024;
 /// its size and whether it is UTF-8.
 async fn receive(mut payload: web::Payload, limit: u64) -> ApiResult<(TempFile, u64, Utf8Sniffer)> {
     let too_large = || ApiError::PayloadTooLarge(usize::try_from(limit).unwrap_or(usize::MAX));
-    let path = std::env::temp_dir().join(format!(
-        "sumai-import-{}.csv",
-        uuid::Uuid::now_v7().simple()
-    ));
-    let temp = TempFile(path.clone());
-    let mut file = web::block(move || create_private(&path))
-        .await?
-        .map_err(ApiError::internal)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_CHUNK);
+    let temp = TempFile::new()?;
+    let mut sink = temp.writer().await?;
     let mut size = 0u64;
     let mut sniffer = Utf8Sniffer::new();
-    loop {
-        let chunk = payload.next().await;
-        let last = chunk.is_none();
-        if let Some(chunk) = chunk {
-            let chunk = chunk.map_err(|e| {
-                ApiError::bad_request("malformed-json", format!("the body could not be read: {e}"))
-            })?;
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(too_large());
-            }
-            sniffer.feed(&chunk);
-            buf.extend_from_slice(&chunk);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request("malformed-json", format!("the body could not be read: {e}"))
+        })?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(too_large());
         }
-        if buf.len() >= WRITE_CHUNK || (last && !buf.is_empty()) {
-            let (f, b) = web::block(move || {
-                file.write_all(&buf)?;
-                buf.clear();
-                Ok::<_, std::io::Error>((file, buf))
-            })
-            .await?
-            .map_err(ApiError::internal)?;
-            file = f;
-            buf = b;
-        }
-        if last {
-            break;
-        }
+        sniffer.feed(&chunk);
+        sink.write(chunk).await?;
     }
+    sink.finish().await?;
     Ok((temp, size, sniffer))
 }
 
@@ -291,8 +329,39 @@ pub async fn import(
     let started = std::time::Instant::now();
     let (temp, size, sniffer) = receive(payload, limit).await?;
     let charset = declared.unwrap_or_else(|| sniffer.charset());
-    let received_ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "upload received");
 
+    let summary = match run_import(&state, caller, temp, size, charset, mode).await? {
+        Imported::Stored(summary) => summary,
+        Imported::Refused(checked) => return Ok(rejection(&checked)),
+    };
+    let status = match mode {
+        ImportMode::All => StatusCode::CREATED,
+        ImportMode::Partial => StatusCode::OK,
+    };
+    Ok(HttpResponse::build(status).json(summary))
+}
+
+/// What an import came to.
+pub enum Imported {
+    /// Every row (mode all) or the good rows (mode partial) were stored.
+    Stored(ImportSummary),
+    /// The header is bad, or (mode all) some rows are: nothing was stored.
+    Refused(Checked),
+}
+
+/// Imports the uploaded file for the caller (API and portal): one pass in one
+/// transaction, then the search index (before the answer up to 20,000 rows).
+pub async fn run_import(
+    state: &AppState,
+    caller: Caller,
+    temp: TempFile,
+    size: u64,
+    charset: Charset,
+    mode: ImportMode,
+) -> ApiResult<Imported> {
+    authorize(&caller, Action::Create, Resource::Rentals)?;
+    let started = std::time::Instant::now();
     let today = today_tokyo();
     let path = temp.0.clone();
     let outcome = state
@@ -319,12 +388,12 @@ pub async fn import(
     let (checked, imported) = match outcome {
         Ok(Ok(o)) => (o.checked, o.imported),
         Ok(Err(checked)) => {
-            actix_web::rt::spawn(catch_up(&state, true, false));
+            actix_web::rt::spawn(catch_up(state, true, false));
             let span = tracing::Span::current();
             span.record("rows", checked.rows);
             span.record("rejected", checked.rejected);
             if checked.header_failed || (mode == ImportMode::All && checked.rejected > 0) {
-                return Ok(rejection(&checked));
+                return Ok(Imported::Refused(checked));
             }
             if checked.rows == 0 {
                 return Err(ApiError::field(
@@ -336,7 +405,7 @@ pub async fn import(
             (checked, 0)
         }
         Err(e) => {
-            actix_web::rt::spawn(catch_up(&state, true, false));
+            actix_web::rt::spawn(catch_up(state, true, false));
             return Err(e);
         }
     };
@@ -347,7 +416,7 @@ pub async fn import(
     let unlisted = checked.unlisted;
     let report = checked.report;
     drop(temp);
-    let stored_ms = started.elapsed().as_millis() as u64 - received_ms;
+    let stored_ms = started.elapsed().as_millis() as u64;
     // The other replicas see the rows at their next poll; this one before answering,
     // unless the import is large: then the WAL is checkpointed first (SQLite) and the
     // index catches up in the background.
@@ -356,23 +425,18 @@ pub async fn import(
         let index = state.rentals.clone();
         state.db.run(move |conn| Ok(index.poll(conn)?)).await?;
     }
-    actix_web::rt::spawn(catch_up(&state, imported > 0, !searchable));
+    actix_web::rt::spawn(catch_up(state, imported > 0, !searchable));
     tracing::info!(
         bytes = size,
         charset = charset.name(),
         imported,
         rejected,
-        received_ms,
         stored_ms,
-        indexed_ms = started.elapsed().as_millis() as u64 - received_ms - stored_ms,
+        indexed_ms = started.elapsed().as_millis() as u64 - stored_ms,
         searchable,
         "rentals imported"
     );
-    let status = match mode {
-        ImportMode::All => StatusCode::CREATED,
-        ImportMode::Partial => StatusCode::OK,
-    };
-    Ok(HttpResponse::build(status).json(ImportSummary {
+    Ok(Imported::Stored(ImportSummary {
         imported,
         rejected,
         report,

@@ -158,23 +158,17 @@ fn with_etag(status: actix_web::http::StatusCode, view: RentalView) -> HttpRespo
     res.json(view)
 }
 
-/// Registers a rental. Without coordinates the address is geocoded; if that fails the
-/// rental is still saved, with `geocode_status` `failed` and no point.
-#[utoipa::path(tag = "rentals", request_body = RentalInput, responses(
-    (status = 201, body = RentalView, headers(("ETag" = String), ("Location" = String))),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-), security(("bearer" = [])))]
-#[post("/rentals")]
-pub async fn create(
-    state: web::Data<AppState>,
+/// Registers a rental for the caller (API and portal): checks, geocoding, the parties,
+/// history, the vacancy events and the audit record in one transaction; then the
+/// search index.
+pub async fn register(
+    state: &AppState,
     caller: Caller,
-    body: web::Json<RentalInput>,
-) -> ApiResult<HttpResponse> {
+    input: RentalInput,
+) -> ApiResult<RentalRow> {
     authorize(&caller, Action::Create, Resource::Rentals)?;
-    let v = validate(body.into_inner())?;
-    let place = placement(&state, &v).await;
+    let v = validate(input)?;
+    let place = placement(state, &v).await;
     let row = state
         .db
         .transaction(move |conn| {
@@ -218,13 +212,31 @@ pub async fn create(
         })
         .await?;
     state.rentals.apply_row(&row);
+    Ok(row)
+}
+
+/// Registers a rental. Without coordinates the address is geocoded; if that fails the
+/// rental is still saved, with `geocode_status` `failed` and no point.
+#[utoipa::path(tag = "rentals", request_body = RentalInput, responses(
+    (status = 201, body = RentalView, headers(("ETag" = String), ("Location" = String))),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/rentals")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<RentalInput>,
+) -> ApiResult<HttpResponse> {
+    let row = register(&state, caller, body.into_inner()).await?;
     Ok(with_etag(
         actix_web::http::StatusCode::CREATED,
         RentalView::from_row(row, None)?,
     ))
 }
 
-async fn load_authorized(
+pub async fn load_authorized(
     state: &AppState,
     caller: &Caller,
     id: uuid::Uuid,
@@ -296,6 +308,22 @@ pub async fn update(
         detail: format!("the patch does not fit a rental: {e}"),
         field: crate::startup::field_of_serde_error(&e.to_string()),
     })?;
+    let row = replace(&state, caller, current, input).await?;
+    Ok(with_etag(
+        actix_web::http::StatusCode::OK,
+        RentalView::from_row(row, None)?,
+    ))
+}
+
+/// Replaces a stored rental (read by the caller with `Action::Update`) with `input`,
+/// validated whole (API merge patches and portal forms alike). Changing the address
+/// without coordinates geocodes it anew.
+pub async fn replace(
+    state: &AppState,
+    caller: Caller,
+    current: RentalRow,
+    input: RentalInput,
+) -> ApiResult<RentalRow> {
     let v = validate(input)?;
     let address_changed = v.municipality_code != current.municipality_code
         || v.municipality_name != current.municipality_name
@@ -313,7 +341,7 @@ pub async fn update(
         (None, false, _) if current.geocode_status == "failed" => {
             Placement::Failed(current.geocode_detail.clone().unwrap_or_default())
         }
-        _ => placement(&state, &v).await,
+        _ => placement(state, &v).await,
     };
     let row = state
         .db
@@ -364,10 +392,7 @@ pub async fn update(
         })
         .await?;
     state.rentals.apply_row(&row);
-    Ok(with_etag(
-        actix_web::http::StatusCode::OK,
-        RentalView::from_row(row, None)?,
-    ))
+    Ok(row)
 }
 
 /// On update the owner stays; the landlord may change or remove the agent, an agent may

@@ -110,8 +110,19 @@ pub async fn report(
     id: web::Path<uuid::Uuid>,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner().to_string();
     let b: NewConcern = parse_body(body.into_inner())?;
+    let out = report_concern(&state, caller, id.into_inner().to_string(), b).await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+/// Reports a concern against sheet `id` (API and portal): routed with the published
+/// version, queued as a webhook event and audited in one transaction.
+pub async fn report_concern(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    b: NewConcern,
+) -> ApiResult<ConcernView> {
     let note = b
         .note
         .filter(|n| !n.trim().is_empty())
@@ -193,7 +204,7 @@ pub async fn report(
             view(row, loaded.sections().contains(&Section::Network))
         })
         .await?;
-    Ok(HttpResponse::Created().json(out))
+    Ok(out)
 }
 
 /// The concerns reported against the sheet, newest first: all of them for the office
@@ -208,7 +219,16 @@ pub async fn list(
     caller: Caller,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<ConcernList>> {
-    let id = id.into_inner().to_string();
+    let items = list_concerns(&state, caller, id.into_inner().to_string()).await?;
+    Ok(web::Json(ConcernList { items }))
+}
+
+/// The concerns of sheet `id` the caller may see (API and portal).
+pub async fn list_concerns(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+) -> ApiResult<Vec<ConcernView>> {
     let items = state
         .db
         .run(move |conn| {
@@ -229,7 +249,7 @@ pub async fn list(
                 .collect::<ApiResult<Vec<_>>>()
         })
         .await?;
-    Ok(web::Json(ConcernList { items }))
+    Ok(items)
 }
 
 /// Marks a concern as seen and taken up (the office, staff or admin).

@@ -368,8 +368,25 @@ pub async fn read(
     q: web::Query<ReadQuery>,
 ) -> ApiResult<HttpResponse> {
     let format = SheetFormat::parse(q.format.as_deref())?;
-    let wanted = q.version;
-    let id = id.into_inner().to_string();
+    read_response(
+        &state,
+        caller,
+        id.into_inner().to_string(),
+        format,
+        q.version,
+    )
+    .await
+}
+
+/// Sheet `id` in `format`, as the caller may see it, with its audit and provision
+/// records written before anything leaves (API and portal).
+pub async fn read_response(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    format: SheetFormat,
+    wanted: Option<i32>,
+) -> ApiResult<HttpResponse> {
     let (loaded, v, recipient_name) = state
         .db
         .run(move |conn| {
@@ -392,7 +409,7 @@ pub async fn read(
         })
         .await?;
     let doc = document(&loaded, &v)?;
-    let body = render::body(&state, format, &loaded, doc, recipient_name).await?;
+    let body = render::body(state, format, &loaded, doc, recipient_name).await?;
     let shown = loaded.sections();
     let version = v.version;
     let action = if format == SheetFormat::Json {
@@ -417,6 +434,61 @@ pub async fn read(
         })
         .await
         .map(|loaded| render::respond(format, &loaded, version, body))
+}
+
+/// The published sheet as a landlord's page shows it (the emergency table and the
+/// shared sections), recorded like any read; `None` when nothing of it is shared with
+/// the caller.
+pub async fn read_printable(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+) -> ApiResult<Option<crate::domain::support_sheet::print::Printable>> {
+    let opened = state
+        .db
+        .run(move |conn| {
+            let loaded = access::load(conn, &caller, &id)?;
+            if loaded.access == SheetAccess::None {
+                return Ok(None);
+            }
+            authorize(
+                &caller,
+                Action::Read,
+                Resource::SupportSheet {
+                    access: loaded.access,
+                },
+            )?;
+            let Some(published) = loaded.sheet.published_version else {
+                return Ok(None);
+            };
+            let v = support_sheets::version(conn, &loaded.sheet.id, published)?;
+            let recipient =
+                crate::db::organizations::find(conn, &caller.organization_id.to_string())?.name;
+            Ok(Some((loaded, v, recipient)))
+        })
+        .await?;
+    let Some((loaded, v, recipient)) = opened else {
+        return Ok(None);
+    };
+    let doc = document(&loaded, &v)?;
+    let printable = render::printable_of(&loaded, doc, recipient);
+    let shown = loaded.sections();
+    let version = v.version;
+    state
+        .db
+        .transaction(move |conn| {
+            access::record(
+                conn,
+                &caller,
+                &loaded,
+                "support_sheet_read",
+                version,
+                &shown,
+                "portal",
+            )
+        })
+        .await?;
+    Ok(Some(printable))
 }
 
 /// The version a read asks for, as far as the caller may see it.
