@@ -418,7 +418,7 @@ impl RentalForm {
 
     /// The API input this form stands for; errors of numbers that could not be read are
     /// recorded on the form (the caller adds the domain's errors after).
-    pub fn to_input(&mut self) -> RentalInput {
+    pub fn read_input(&mut self) -> RentalInput {
         let list = |s: &str| -> Vec<String> {
             s.split(['、', ',', '，', '\n'])
                 .map(str::trim)
@@ -510,7 +510,7 @@ mod tests {
     fn full_width_numbers_and_separators_are_read() {
         let mut f =
             form("rent=%EF%BC%94%EF%BC%95%2C000%E5%86%86&floor_area_m2=25.5&year_built=1998");
-        let input = f.to_input();
+        let input = f.read_input();
         assert_eq!(input.rent, 45_000);
         assert_eq!(input.floor_area_m2, 25.5);
         assert_eq!(input.year_built, 1998);
@@ -520,7 +520,7 @@ mod tests {
     #[test]
     fn an_unreadable_number_is_its_fields_only_error() {
         let mut f = form("rent=abc");
-        let _ = f.to_input();
+        let _ = f.read_input();
         f.add_errors(&[FieldError::new(
             "rent",
             "must be between 1000 and 1000000 yen",
@@ -533,7 +533,7 @@ mod tests {
         let mut f = form(
             "support_housing=on&support_connections=%E8%A8%AA%E5%95%8F%E7%9C%8B%E8%AD%B7%2C+%E3%81%B2%E3%81%8B%E3%82%8A%2C+123",
         );
-        let input = f.to_input();
+        let input = f.read_input();
         let s = input.support_housing.unwrap();
         assert_eq!(s.connections.len(), 1);
         assert_eq!(s.connections[0].service, "訪問看護");
@@ -567,7 +567,7 @@ mod tests {
             ..RentalInput::default()
         };
         let mut f = RentalForm::from_input(&input);
-        let back = f.to_input();
+        let back = f.read_input();
         assert_eq!(back.registration_number, input.registration_number);
         assert_eq!(back.accepted_categories, input.accepted_categories);
         assert_eq!(back.accessibility, input.accessibility);

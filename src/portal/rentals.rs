@@ -61,7 +61,7 @@ pub fn yen(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -250,7 +250,7 @@ async fn create(state: web::Data<AppState>, s: Session, form: Form) -> PortalRes
     s.check_csrf(&form.csrf())?;
     authorize(&s.caller, Action::Create, Resource::Rentals)?;
     let mut f = RentalForm::from_form(&form);
-    let mut input = f.to_input();
+    let mut input = f.read_input();
     // A landlord registers its own rentals; an agent the ones it manages.
     if s.is_agent() {
         input.agent_org_id = None;
@@ -328,7 +328,7 @@ async fn update(
         return Err(ApiError::PreconditionFailed.into());
     }
     let mut f = RentalForm::from_form(&form);
-    let mut input = f.to_input();
+    let mut input = f.read_input();
     // Who owns a rental never comes from the form; an agent cannot hand it on either.
     input.owner_org_id = Some(current.owner_org_id.clone());
     if s.is_agent() {

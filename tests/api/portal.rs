@@ -936,3 +936,105 @@ async fn passwords_are_changed_by_their_user_and_reset_by_the_organisations_admi
         "another organisation's user"
     );
 }
+
+fn multipart(csrf: &str, mode: &str, csv: &str) -> (String, Vec<u8>) {
+    let boundary = "----sumaiportaltest7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in [("csrf_token", csrf), ("mode", mode)] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rentals.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(csv.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Browser<'_> {
+    async fn upload(&mut self, csrf: &str, mode: &str, csv: &str) -> Page {
+        let (content_type, body) = multipart(csrf, mode, csv);
+        let res = self
+            .app
+            .client
+            .post(self.app.url("/portal/rentals/import"))
+            .header(COOKIE, self.cookie_header())
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.page(res).await
+    }
+}
+
+#[tokio::test]
+async fn a_csv_upload_stores_every_row_or_none_and_shows_the_row_report() {
+    let app = spawn_app().await;
+    let mut b = logged_in(&app, "landlord").await;
+    let page = b.get("/portal/rentals/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let example = b.get("/portal/rentals/import/example.csv").await;
+    assert!(example.content_type.starts_with("text/csv"));
+    assert!(example.body.starts_with("所有者ID,"));
+    let before = mine(&app, "landlord").await.len();
+    let csrf = b.csrf.clone();
+
+    // Without the token nothing is imported.
+    let csv = example.body.replace("01-10000", "01-55500");
+    let page = b.upload("forged", "all", &csv).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(mine(&app, "landlord").await.len(), before);
+
+    // One bad row in all-or-nothing mode: nothing stored, the row and column named.
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let mut cells: Vec<&str> = lines[3].split(',').collect();
+    assert_eq!(lines[0].split(',').nth(21), Some("間取り"));
+    cells[21] = "9ZZ";
+    lines[3] = cells.join(",");
+    let bad = lines.join("\n");
+    let page = b.upload(&csrf, "all", &bad).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("何も登録していません"), "{}", page.body);
+    assert!(page.body.contains("id=\"import-report\""));
+    assert!(
+        page.body.contains("<td data-label=\"行\">3行目</td>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td data-label=\"列\">間取り</td>"));
+    assert!(page.body.contains("間取りを選んでください"));
+    assert_eq!(mine(&app, "landlord").await.len(), before);
+
+    // The same file keeping the good rows.
+    let page = b.upload(&csrf, "partial", &bad).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("9件を登録しました。"), "{}", page.body);
+    assert_eq!(mine(&app, "landlord").await.len(), before + 9);
+
+    // A good file in all-or-nothing mode.
+    let page = b
+        .upload(&csrf, "all", &example.body.replace("01-10000", "01-66600"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("10件の物件を登録しました。"));
+    assert_eq!(mine(&app, "landlord").await.len(), before + 19);
+
+    // No file chosen.
+    let page = b.upload(&csrf, "all", "").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("CSVファイルを選んでください。"));
+}
