@@ -8,7 +8,7 @@
 //! landlord@ and streams the file to `POST /api/v1/rentals/import`. Prints rows,
 //! seconds, rows/s and the child's RSS: before the upload, its peak (VmHWM, reset just
 //! before the upload) and after the answer. `BENCH_SQLITE=off` skips SQLite;
-//! `BENCH_TRACE_RSS=1` prints the RSS every second. The server logs the phases of the
+//! `BENCH_TRACE_RSS=1` prints the RSS every second (every `BENCH_TRACE_MS`). The server logs the phases of the
 //! import (received, checked, stored, indexed).
 //!
 //! Target (DESIGN.md): 1,000,000 rows in ≤ 60 s with ≤ 300 MB RSS.
@@ -218,16 +218,20 @@ fn rss_mb() -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// Prints the RSS every second until `on` is cleared.
+/// Prints the RSS every `BENCH_TRACE_MS` (default 1000) until `on` is cleared.
 fn trace_rss(on: Arc<AtomicBool>, started: Instant) {
+    let every = std::env::var("BENCH_TRACE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000u64);
     std::thread::spawn(move || {
         while on.load(Ordering::Relaxed) {
             let (peak, now) = rss_mb();
             eprintln!(
-                "rss t={:.0}s now={now:.0} MB peak={peak:.0} MB",
+                "rss t={:.1}s now={now:.0} MB peak={peak:.0} MB",
                 started.elapsed().as_secs_f64()
             );
-            std::thread::sleep(Duration::from_secs(1));
+            std::thread::sleep(Duration::from_millis(every));
         }
     });
 }

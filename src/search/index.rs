@@ -129,6 +129,15 @@ impl Index {
     }
 
     /// Adds or replaces a rental.
+    /// Makes room for `n` more rentals at once: a million rows of an import would
+    /// otherwise grow the id map by doubling, holding the old table and the new one
+    /// side by side at the last step.
+    pub fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+        self.live.reserve(n);
+        self.slot_of.reserve(n);
+    }
+
     pub fn upsert(&mut self, e: Entry) {
         self.remove(e.id);
         let slot = match self.free.pop() {

@@ -346,6 +346,12 @@ impl RentalIndex {
             self.apply(&rows);
         }
         for c in changes.iter().filter(|c| c.first_id != c.last_id) {
+            let count: i64 = rentals::table
+                .filter(rentals::id.between(&c.first_id, &c.last_id))
+                .count()
+                .get_result(conn)?;
+            self.write()
+                .reserve(usize::try_from(count).unwrap_or_default());
             let mut after: Option<String> = None;
             loop {
                 let mut q = rentals::table
@@ -419,6 +425,8 @@ pub async fn keep_current(db: Db, index: std::sync::Arc<RentalIndex>, every: Dur
         ),
         Err(e) => tracing::error!(error = %e, "search index load failed; retrying by polling"),
     }
+    // The load's row batches are freed; keep only the index.
+    crate::memory::release_free_memory();
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pruned = Instant::now();

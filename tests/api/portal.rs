@@ -1038,3 +1038,51 @@ async fn a_csv_upload_stores_every_row_or_none_and_shows_the_row_report() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("CSVファイルを選んでください。"));
 }
+
+#[tokio::test]
+async fn an_agent_registers_a_rental_for_the_landlord_it_names() {
+    let app = spawn_app().await;
+    let landlord: Value = app
+        .get("/api/v1/me", "landlord")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let agent: Value = app.get("/api/v1/me", "agent").await.json().await.unwrap();
+    let landlord_org = landlord["organization_id"].as_str().unwrap();
+    let mut b = logged_in(&app, "agent").await;
+    let page = b.get("/portal/rentals/new").await;
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{landlord_org}\""))
+    );
+
+    // Without the landlord it acts for: the field's error, nothing stored.
+    let page = b
+        .post(
+            "/portal/rentals",
+            &rental_form("01-777101", "45000", "1"),
+            true,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("家主を選んでください。"),
+        "{}",
+        page.body
+    );
+
+    let mut form = rental_form("01-777101", "45000", "1");
+    form.push(("owner_org_id", landlord_org));
+    // An agent field in the form is ignored: the agent is the one who registers.
+    form.push(("agent_org_id", landlord_org));
+    let page = b.post("/portal/rentals", &form, true).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let r = mine(&app, "landlord")
+        .await
+        .into_iter()
+        .find(|r| r["registration_number"] == "01-777101")
+        .expect("the landlord sees the rental its agent registered");
+    assert_eq!(r["owner_org_id"], landlord["organization_id"]);
+    assert_eq!(r["agent_org_id"], agent["organization_id"]);
+}

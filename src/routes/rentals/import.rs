@@ -470,6 +470,7 @@ fn catch_up(
                 Err(e) => tracing::warn!(error = %e, "checkpoint after an import failed"),
             }
         }
+        crate::memory::release_free_memory();
         if index {
             let started = std::time::Instant::now();
             match db.run(move |conn| Ok(rentals.poll(conn)?)).await {
@@ -483,5 +484,6 @@ fn catch_up(
                 }
             }
         }
+        crate::memory::release_free_memory();
     }
 }

@@ -30,7 +30,7 @@ use crate::routes::rentals::view::{RowMeta, row_from_valid};
 /// SQLite page cache of the importing connection, in KiB (the default is 2 MB). Rows
 /// go into the index on place in random order; with a small cache its pages are
 /// re-read and spilled to the WAL again and again.
-const SQLITE_CACHE_KIB: u32 = 64 * 1024;
+const SQLITE_CACHE_KIB: u32 = 32 * 1024;
 
 /// What the import is and who makes it.
 pub struct Job<'a> {
@@ -55,7 +55,8 @@ fn tune_sqlite(conn: &mut DbConn, importing: bool) -> ApiResult<()> {
                  PRAGMA wal_autocheckpoint = 0;"
             )
         } else {
-            "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;".to_owned()
+            "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; PRAGMA shrink_memory;"
+                .to_owned()
         };
         sqlite.batch_execute(&sql)?;
     }
