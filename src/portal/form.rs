@@ -65,6 +65,20 @@ impl Form {
     pub fn csrf(&self) -> String {
         self.text("csrf_token")
     }
+
+    /// The version of the object the page was drawn from (`version`; -1 when missing).
+    pub fn version(&self) -> i32 {
+        self.text("version").parse().unwrap_or(-1)
+    }
+
+    /// The posted version if it is still `current`'s, else 412: someone changed the
+    /// object since this page was drawn.
+    pub fn version_of(&self, current: i32) -> Result<i32, PortalError> {
+        match self.version() {
+            v if v == current => Ok(v),
+            _ => Err(ApiError::PreconditionFailed.into()),
+        }
+    }
 }
 
 impl FromRequest for Form {

@@ -24,7 +24,7 @@ use crate::domain::time::tokyo;
 use crate::error::ApiError;
 use crate::routes::inquiries::steps::{StepInput, take_step};
 use crate::routes::inquiries::view::{InquiryView, SharedClient, event_view};
-use crate::routes::inquiries::{audit_inquiry, load_authorized, view_for};
+use crate::routes::inquiries::{audit_inquiry, read_view};
 use crate::routes::rentals::view::RentalView;
 use crate::routes::support_sheets::{SheetFormat, read_printable, read_response};
 use crate::state::AppState;
@@ -200,21 +200,14 @@ async fn inquiry_page(
     let (view, rental, office, corp, events, sheet_id) = state
         .db
         .transaction(move |conn| {
-            let row = load_authorized(conn, &caller, &id, Action::Read)?;
-            audit_inquiry(
-                conn,
-                &caller,
-                "read",
-                Some(row.id.clone()),
-                serde_json::json!({ "via": "portal" }),
-            )?;
+            let (row, view) =
+                read_view(conn, &caller, &id, serde_json::json!({ "via": "portal" }))?;
             let rental = rentals::find_any(conn, &row.rental_id)?;
             let office = organizations::find(conn, &row.office_org_id)?.name;
             let events = inquiries::events_of(conn, &row.id)?
                 .into_iter()
                 .map(|e| event_view(e, &row))
                 .collect::<Result<Vec<_>, _>>()?;
-            let view = view_for(conn, &caller, row.clone(), "read")?;
             // The 居住支援法人 behind the client, only while the client shares with us.
             let corp = if view.shared_client.is_some() {
                 clients::active_consent(conn, &row.client_id, "share_with_corp", None)?
@@ -242,12 +235,8 @@ async fn inquiry_page(
     let status = view.status;
     let open = !status.is_final();
     let allowed = |to| open && check_step(status, to, Side::Landlord).is_ok();
-    let client = view.shared_client.as_ref().map(|c| SharedClient {
-        display_code: c.display_code.clone(),
-        age_band: c.age_band.clone(),
-        categories: c.categories.clone(),
-        current_place: c.current_place,
-    });
+    let mut view = view;
+    let client = view.shared_client.take();
     let categories = client
         .as_ref()
         .map(|c| {
@@ -339,7 +328,7 @@ async fn step(
 ) -> PortalResult<HttpResponse> {
     s.check_csrf(&form.csrf())?;
     let id = id.into_inner().to_string();
-    let version = form.text("version").parse::<i32>().unwrap_or(-1);
+    let version = form.version();
     let to = InquiryStatus::parse(&form.text("to")).map_err(|m| ApiError::field("to", m))?;
     let mut early = Vec::new();
     let viewing_at = match form.opt("viewing_at") {
@@ -404,19 +393,22 @@ async fn step(
     }
 }
 
+/// The shared sheet as the API serves it (same access, audit and provision records).
+async fn sheet(
+    state: &AppState,
+    s: Session,
+    id: uuid::Uuid,
+    format: SheetFormat,
+) -> PortalResult<HttpResponse> {
+    Ok(read_response(state, s.caller, id.to_string(), format, None).await?)
+}
+
 async fn sheet_pdf(
     state: web::Data<AppState>,
     s: Session,
     id: web::Path<uuid::Uuid>,
 ) -> PortalResult<HttpResponse> {
-    Ok(read_response(
-        &state,
-        s.caller,
-        id.into_inner().to_string(),
-        SheetFormat::Pdf,
-        None,
-    )
-    .await?)
+    sheet(&state, s, id.into_inner(), SheetFormat::Pdf).await
 }
 
 async fn sheet_html(
@@ -424,14 +416,7 @@ async fn sheet_html(
     s: Session,
     id: web::Path<uuid::Uuid>,
 ) -> PortalResult<HttpResponse> {
-    Ok(read_response(
-        &state,
-        s.caller,
-        id.into_inner().to_string(),
-        SheetFormat::Html,
-        None,
-    )
-    .await?)
+    sheet(&state, s, id.into_inner(), SheetFormat::Html).await
 }
 
 #[cfg(test)]

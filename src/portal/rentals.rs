@@ -23,7 +23,7 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::rental::Vacancy;
 use crate::error::ApiError;
 use crate::routes::rentals::view::{RentalView, input_from_row};
-use crate::routes::rentals::{load_authorized, register, replace};
+use crate::routes::rentals::{load_authorized, register, replace, validate};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -259,7 +259,9 @@ async fn create(state: web::Data<AppState>, s: Session, form: Form) -> PortalRes
     }
     if f.has_errors() {
         // Still run the domain's checks, so every problem shows at once.
-        let e = register_dry(input);
+        let e = validate(input)
+            .err()
+            .unwrap_or(ApiError::Validation(Vec::new()));
         return refused(&state, &s, None, 0, f, e).await;
     }
     match register(&state, s.caller, input).await {
@@ -268,16 +270,6 @@ async fn create(state: web::Data<AppState>, s: Session, form: Form) -> PortalRes
             row.id
         ))),
         Err(e) => refused(&state, &s, None, 0, f, e).await,
-    }
-}
-
-/// The domain's errors of an input, without saving anything.
-fn register_dry(input: crate::domain::rental::RentalInput) -> ApiError {
-    let mut fields = crate::domain::validate::Fields::new();
-    let _ = input.validate(crate::domain::time::today_tokyo(), &mut fields);
-    match fields.finish() {
-        Err(e) => e,
-        Ok(()) => ApiError::Validation(Vec::new()),
     }
 }
 
@@ -323,10 +315,7 @@ async fn update(
     s.check_csrf(&form.csrf())?;
     let current = load(&state, &s, id.into_inner()).await?;
     let rental_id = Some(current.id.clone());
-    let version = form.text("version").parse::<i32>().unwrap_or(-1);
-    if version != current.version {
-        return Err(ApiError::PreconditionFailed.into());
-    }
+    let version = form.version_of(current.version)?;
     let mut f = RentalForm::from_form(&form);
     let mut input = f.read_input();
     // Who owns a rental never comes from the form; an agent cannot hand it on either.
@@ -335,7 +324,9 @@ async fn update(
         input.agent_org_id = current.agent_org_id.clone();
     }
     if f.has_errors() {
-        let e = register_dry(input);
+        let e = validate(input)
+            .err()
+            .unwrap_or(ApiError::Validation(Vec::new()));
         return refused(&state, &s, rental_id, version, f, e).await;
     }
     match replace(&state, s.caller, current, input).await {
@@ -353,9 +344,7 @@ async fn set_vacancy(
 ) -> PortalResult<HttpResponse> {
     s.check_csrf(&form.csrf())?;
     let current = load(&state, &s, id.into_inner()).await?;
-    if form.text("version").parse::<i32>().ok() != Some(current.version) {
-        return Err(ApiError::PreconditionFailed.into());
-    }
+    form.version_of(current.version)?;
     let to = match form.text("vacancy").as_str() {
         "vacant" => Vacancy::Vacant,
         "occupied" => Vacancy::Occupied,

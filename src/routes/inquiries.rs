@@ -123,6 +123,20 @@ pub fn view_for(
     inquiry_view(row, Audience::Landlord(shared))
 }
 
+/// Reads inquiry `id` for the caller (API and portal): the policy, the audit record
+/// (with `detail`) and the view its consent allows; the row comes back too.
+pub fn read_view(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    detail: serde_json::Value,
+) -> ApiResult<(InquiryRow, InquiryView)> {
+    let row = load_authorized(conn, caller, id, Action::Read)?;
+    audit_inquiry(conn, caller, "read", Some(row.id.clone()), detail)?;
+    let view = view_for(conn, caller, row.clone(), "read")?;
+    Ok((row, view))
+}
+
 /// Queues `inquiry.changed` for the three parties; the payload carries no client data.
 pub fn announce(conn: &mut DbConn, row: &InquiryRow, from: Option<&str>) -> ApiResult<()> {
     let mut orgs = vec![row.office_org_id.clone(), row.landlord_org_id.clone()];
@@ -409,15 +423,7 @@ pub async fn read(
     let view = state
         .db
         .transaction(move |conn| {
-            let row = load_authorized(conn, &caller, &id, Action::Read)?;
-            audit_inquiry(
-                conn,
-                &caller,
-                "read",
-                Some(row.id.clone()),
-                serde_json::json!({}),
-            )?;
-            view_for(conn, &caller, row, "read")
+            read_view(conn, &caller, &id, serde_json::json!({})).map(|(_, view)| view)
         })
         .await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, view))

@@ -130,7 +130,8 @@ async fn placement(state: &AppState, v: &ValidRental) -> Placement {
         .await
 }
 
-fn validate(input: RentalInput) -> ApiResult<ValidRental> {
+/// The domain's checks of a whole rental, as one validation error listing every field.
+pub fn validate(input: RentalInput) -> ApiResult<ValidRental> {
     let mut f = Fields::new();
     let v = input.validate(today_tokyo(), &mut f);
     f.finish()?;
