@@ -8,7 +8,9 @@ use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::Deserialize;
 
 use crate::db::DatabaseUrl;
+use crate::domain::rate_limit::Quota;
 use crate::domain::user::{Email, NewPassword};
+use crate::middleware::rate_limit::Limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -44,6 +46,16 @@ pub struct Settings {
     pub compliance_warn_days: u32,
     /// How often each replica's webhook worker looks for due deliveries.
     pub webhook_poll_ms: u64,
+    /// How often each replica seals new audit records into the hash chain.
+    pub audit_seal_ms: u64,
+    /// Audit records older than this are dropped from the chain's start (5 years).
+    pub audit_retention_days: i64,
+    /// How long the answer to a request with an `Idempotency-Key` is replayed.
+    pub idempotency_ttl_hours: i64,
+    /// Rate limits on logins and the expensive endpoints.
+    pub rate_limits: Limits,
+    /// A request body that stops arriving for this long is cut off (408).
+    pub body_idle_timeout_secs: u64,
 }
 
 #[derive(Debug)]
@@ -80,6 +92,17 @@ struct FileSettings {
     inquiry_stall_days: Option<i64>,
     compliance_warn_days: Option<i64>,
     webhook_poll_ms: Option<u64>,
+    audit_seal_ms: Option<u64>,
+    audit_retention_days: Option<i64>,
+    idempotency_ttl_hours: Option<i64>,
+    rate_limit_login: Option<String>,
+    rate_limit_match: Option<String>,
+    rate_limit_report: Option<String>,
+    rate_limit_pdf: Option<String>,
+    rate_limit_import: Option<String>,
+    rate_limit_per_ip_factor: Option<u32>,
+    trust_proxy: Option<bool>,
+    body_idle_timeout_secs: Option<u64>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -90,6 +113,9 @@ pub const DEFAULT_GEOCODER_URL: &str = "https://msearch.gsi.go.jp/address-search
 /// A CSV import of 1,000,000 rentals is about 400 MB.
 pub const DEFAULT_IMPORT_MAX_BYTES: i64 = 512 * 1024 * 1024;
 const MAX_IMPORT_MAX_BYTES: i64 = 8 * 1024 * 1024 * 1024;
+/// Five years and the leap days in them: the records of a 障害福祉サービス are kept five
+/// years, and the audit trail with them.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 5 * 365 + 2;
 /// Access tokens live at most 15 minutes; refresh tokens carry the session.
 pub const MAX_ACCESS_TTL_SECS: i64 = 15 * 60;
 
@@ -170,6 +196,78 @@ impl Settings {
             file.webhook_poll_ms.and_then(|v| i64::try_from(v).ok()),
             2000,
         );
+        let audit_seal_ms = num(
+            "SUMAI_AUDIT_SEAL_MS",
+            file.audit_seal_ms.and_then(|v| i64::try_from(v).ok()),
+            1000,
+        );
+        let audit_retention_days = num(
+            "SUMAI_AUDIT_RETENTION_DAYS",
+            file.audit_retention_days,
+            DEFAULT_AUDIT_RETENTION_DAYS,
+        );
+        let idempotency_ttl_hours = num(
+            "SUMAI_IDEMPOTENCY_TTL_HOURS",
+            file.idempotency_ttl_hours,
+            24,
+        );
+        let per_ip_factor = num(
+            "SUMAI_RATE_LIMIT_PER_IP_FACTOR",
+            file.rate_limit_per_ip_factor.map(i64::from),
+            4,
+        );
+        let body_idle_timeout_secs = num(
+            "SUMAI_BODY_IDLE_TIMEOUT_SECS",
+            file.body_idle_timeout_secs
+                .and_then(|v| i64::try_from(v).ok()),
+            15,
+        );
+        if !(50..=60_000).contains(&audit_seal_ms) {
+            errors.push("SUMAI_AUDIT_SEAL_MS must be between 50 and 60000".into());
+        }
+        if !(30..=36_500).contains(&audit_retention_days) {
+            errors.push("SUMAI_AUDIT_RETENTION_DAYS must be between 30 and 36500".into());
+        }
+        if !(1..=720).contains(&idempotency_ttl_hours) {
+            errors.push("SUMAI_IDEMPOTENCY_TTL_HOURS must be between 1 and 720".into());
+        }
+        if !(1..=1000).contains(&per_ip_factor) {
+            errors.push("SUMAI_RATE_LIMIT_PER_IP_FACTOR must be between 1 and 1000".into());
+        }
+        if !(1..=600).contains(&body_idle_timeout_secs) {
+            errors.push("SUMAI_BODY_IDLE_TIMEOUT_SECS must be between 1 and 600".into());
+        }
+        let trust_proxy = match env("SUMAI_TRUST_PROXY").as_deref().map(str::trim) {
+            None => file.trust_proxy.unwrap_or(false),
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                errors.push(format!(
+                    "SUMAI_TRUST_PROXY must be true or false, not {other:?}"
+                ));
+                false
+            }
+        };
+        let mut quota = |key: &str, file_value: Option<String>, default: &str| {
+            let raw = env(key)
+                .or(file_value)
+                .unwrap_or_else(|| default.to_owned());
+            match raw.trim() {
+                "off" => None,
+                q => Quota::parse(q)
+                    .map_err(|e| errors.push(format!("{key}: {e}, or off")))
+                    .ok(),
+            }
+        };
+        let rate_limits = Limits {
+            login: quota("SUMAI_RATE_LIMIT_LOGIN", file.rate_limit_login, "30/min"),
+            matches: quota("SUMAI_RATE_LIMIT_MATCH", file.rate_limit_match, "120/min"),
+            report: quota("SUMAI_RATE_LIMIT_REPORT", file.rate_limit_report, "30/min"),
+            pdf: quota("SUMAI_RATE_LIMIT_PDF", file.rate_limit_pdf, "60/min"),
+            import: quota("SUMAI_RATE_LIMIT_IMPORT", file.rate_limit_import, "10/hour"),
+            per_ip_factor: per_ip_factor.clamp(1, 1000) as u32,
+            trust_proxy,
+        };
         if !(50..=60_000).contains(&webhook_poll_ms) {
             errors.push("SUMAI_WEBHOOK_POLL_MS must be between 50 and 60000".into());
         }
@@ -311,6 +409,11 @@ impl Settings {
                 inquiry_stall_days,
                 compliance_warn_days: compliance_warn_days as u32,
                 webhook_poll_ms: webhook_poll_ms as u64,
+                audit_seal_ms: audit_seal_ms as u64,
+                audit_retention_days,
+                idempotency_ttl_hours,
+                rate_limits,
+                body_idle_timeout_secs: body_idle_timeout_secs as u64,
             }),
             _ => Err(format!("invalid settings:\n  {}", errors.join("\n  "))),
         }
@@ -432,6 +535,32 @@ mod tests {
         assert_eq!(s.inquiry_stall_days, 14);
         assert_eq!(s.compliance_warn_days, 7);
         assert_eq!(s.webhook_poll_ms, 2000);
+        assert_eq!(s.audit_seal_ms, 1000);
+        assert_eq!(s.audit_retention_days, 1827);
+        assert_eq!(s.idempotency_ttl_hours, 24);
+        assert_eq!(s.rate_limits.login, Quota::parse("30/min").ok());
+        assert_eq!(s.rate_limits.import, Quota::parse("10/hour").ok());
+        assert!(!s.rate_limits.trust_proxy);
+    }
+
+    #[test]
+    fn rate_limits_are_read_switched_off_or_refused() {
+        let s = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_RATE_LIMIT_MATCH", "5/s"),
+            ("SUMAI_RATE_LIMIT_PDF", "off"),
+            ("SUMAI_TRUST_PROXY", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(s.rate_limits.matches, Quota::parse("5/s").ok());
+        assert_eq!(s.rate_limits.pdf, None);
+        assert!(s.rate_limits.trust_proxy);
+        let err = Settings::load_from(env(&[
+            ("SUMAI_JWT_SECRET", SECRET),
+            ("SUMAI_RATE_LIMIT_LOGIN", "lots"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("SUMAI_RATE_LIMIT_LOGIN"), "{err}");
     }
 
     #[test]

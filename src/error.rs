@@ -72,6 +72,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("the request body stopped arriving; send it again without pauses")]
+    RequestTimeout,
     #[error("{detail}")]
     TooManyRequests {
         retry_after_secs: u64,
@@ -79,6 +81,16 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Unavailable(String),
+    #[error(
+        "a request with this Idempotency-Key is still being processed; retry after Retry-After"
+    )]
+    IdempotencyKeyInUse,
+    #[error("this Idempotency-Key was used for a different request (method, path or body)")]
+    IdempotencyKeyReused,
+    #[error(
+        "the request with this Idempotency-Key was carried out but its answer was lost; look the object up instead of retrying"
+    )]
+    IdempotencyOutcomeUnknown,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -113,8 +125,12 @@ impl ApiError {
             Self::PreconditionFailed => "precondition-failed",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::RequestTimeout => "request-timeout",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable(_) => "unavailable",
+            Self::IdempotencyKeyInUse => "idempotency-key-in-use",
+            Self::IdempotencyKeyReused => "idempotency-key-reused",
+            Self::IdempotencyOutcomeUnknown => "idempotency-outcome-unknown",
             Self::Internal(_) => "internal",
         }
     }
@@ -134,6 +150,9 @@ impl ApiError {
                 detail,
                 ..
             } => vec![FieldError::new(field.clone(), detail.clone())],
+            Self::IdempotencyKeyReused => {
+                vec![FieldError::new("Idempotency-Key", self.to_string())]
+            }
             _ => Vec::new(),
         };
         let detail = match self {
@@ -168,8 +187,11 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::IdempotencyKeyInUse | Self::IdempotencyOutcomeUnknown => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -196,6 +218,9 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::IdempotencyKeyInUse => {
+                res.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
         }
@@ -316,6 +341,12 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         description: "The resource changed since you read it. Read it again, then retry with the new ETag in If-Match.",
     },
     ProblemType {
+        slug: "request-timeout",
+        status: 408,
+        title: "Body too slow",
+        description: "The request body stopped arriving for longer than the server waits (SUMAI_BODY_IDLE_TIMEOUT_SECS). Send it again.",
+    },
+    ProblemType {
         slug: "payload-too-large",
         status: 413,
         title: "Body too large",
@@ -338,6 +369,24 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         status: 429,
         title: "Too many requests",
         description: "Slow down: retry after the number of seconds in Retry-After.",
+    },
+    ProblemType {
+        slug: "idempotency-key-in-use",
+        status: 409,
+        title: "Idempotency-Key in use",
+        description: "Another request with the same Idempotency-Key is still being processed. Retry after the seconds in Retry-After: you will then get its answer.",
+    },
+    ProblemType {
+        slug: "idempotency-key-reused",
+        status: 422,
+        title: "Idempotency-Key reused",
+        description: "The Idempotency-Key was already used for a different request (another method, path or body). Use a new key for a new request.",
+    },
+    ProblemType {
+        slug: "idempotency-outcome-unknown",
+        status: 409,
+        title: "Outcome unknown",
+        description: "The request with this Idempotency-Key was carried out, but the server stopped before it could answer. Look the object up (list or read it) rather than sending it again with a new key.",
     },
     ProblemType {
         slug: "internal",
@@ -372,11 +421,15 @@ mod tests {
             ApiError::PreconditionFailed,
             ApiError::PayloadTooLarge(1),
             ApiError::UnsupportedMediaType("x".into()),
+            ApiError::RequestTimeout,
             ApiError::TooManyRequests {
                 retry_after_secs: 1,
                 detail: "x".into(),
             },
             ApiError::Unavailable("x".into()),
+            ApiError::IdempotencyKeyInUse,
+            ApiError::IdempotencyKeyReused,
+            ApiError::IdempotencyOutcomeUnknown,
             ApiError::internal("x"),
         ];
         for e in errors {

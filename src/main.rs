@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use sumai_link::config::Settings;
 use sumai_link::domain::user::{Email, NewPassword};
 use sumai_link::startup::{Application, open_database};
-use sumai_link::{accounts, demo, openapi, telemetry};
+use sumai_link::{accounts, demo, maintenance, openapi, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -42,12 +42,38 @@ enum Command {
     },
     /// Load the demo data set (once) and exit.
     Demo,
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Back up the database: SQLite online (servers keep running), PostgreSQL with
+    /// pg_dump. An existing file is never overwritten.
+    Backup {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Restore a backup made by `backup` into the configured database, then migrate.
+    /// Stop every server first; a database that holds accounts needs --force.
+    Restore {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the OpenAPI document (YAML).
     Openapi {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Seal pending records, then check every record from the chain's anchor to its
+    /// head. Exit status 0: intact; 1: a record was changed or deleted; 2: no check.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +141,25 @@ fn main() -> ExitCode {
                         password_stdin,
                     },
             } => admin_create(&settings, &email, name, password_stdin).await,
+            Command::Audit {
+                command: AuditCommand::Verify,
+            } => match maintenance::audit::verify(&settings).await {
+                Ok(msg) => {
+                    println!("{msg}");
+                    ExitCode::SUCCESS
+                }
+                Err(e @ maintenance::audit::AuditCheckError::Broken(_)) => fail(&e.to_string()),
+                Err(e) => {
+                    eprintln!("sumai-link: {e}");
+                    ExitCode::from(2)
+                }
+            },
+            Command::Backup { output } => {
+                report(maintenance::backup::backup(&settings, &output).await)
+            }
+            Command::Restore { input, force } => {
+                report(maintenance::backup::restore(&settings, &input, force).await)
+            }
             Command::Openapi { .. } => ExitCode::SUCCESS,
         }
     })
@@ -213,6 +258,16 @@ async fn admin_create(
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("{e}: {:?}", e.to_problem().errors)),
+    }
+}
+
+fn report(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
     }
 }
 

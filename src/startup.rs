@@ -125,6 +125,12 @@ fn run(
         db.clone(),
         std::time::Duration::from_millis(settings.webhook_poll_ms),
     ));
+    tokio::spawn(crate::db::audit_chain::keep_sealing(
+        db.clone(),
+        std::time::Duration::from_millis(settings.audit_seal_ms),
+        settings.audit_retention_days,
+    ));
+    tokio::spawn(keep_purging_idempotency_keys(db.clone()));
     tokio::spawn(crate::db::inquiries::keep_flagging_stalled(
         db.clone(),
         settings.inquiry_stall_days,
@@ -157,6 +163,12 @@ fn run(
         login_lockout_secs: settings.login_lockout_secs,
         import_max_bytes: settings.import_max_bytes,
         pdf: Arc::new(PdfRenderer::new()),
+        idempotency_ttl_hours: settings.idempotency_ttl_hours,
+        body_limit_bytes: settings.body_limit_bytes,
+        body_idle_timeout: std::time::Duration::from_secs(settings.body_idle_timeout_secs),
+        rate_limiter: Arc::new(crate::middleware::rate_limit::RateLimiter::new(
+            settings.rate_limits.clone(),
+        )),
     };
     let metrics = web::Data::new(Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?);
     let issuer = web::Data::from(state.tokens.clone());
@@ -182,11 +194,20 @@ fn run(
         app.route("/openapi.yaml", web::get().to(serve_spec))
             .configure(crate::portal::configure)
             .default_service(web::to(not_found))
+            .wrap(actix_web::middleware::from_fn(
+                crate::middleware::idempotency::idempotency,
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::middleware::rate_limit::rate_limit,
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::middleware::body_timeout::body_timeout,
+            ))
             .wrap_fn(move |req, srv| {
                 let start = Instant::now();
                 let method = req.method().to_string();
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-                let fut = srv.call(req);
+                let fut = crate::db::audit::with_request_id(request_id.clone(), srv.call(req));
                 let metrics = metrics_mw.clone();
                 async move {
                     let mut res = fut.await?;
@@ -226,6 +247,21 @@ fn run(
     Ok(server)
 }
 
+/// Drops expired idempotency keys once an hour.
+async fn keep_purging_idempotency_keys(db: Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let now = crate::db::now();
+        if let Err(e) = db
+            .transaction(move |c| Ok(crate::db::idempotency::purge_expired(c, now)?))
+            .await
+        {
+            tracing::warn!(error = %e, "purging expired idempotency keys failed");
+        }
+    }
+}
+
 async fn serve_spec(spec: web::Data<String>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/yaml")
@@ -248,6 +284,9 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 ),
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge(limit),
+                JsonPayloadError::Payload(p) if crate::middleware::body_timeout::is_timeout(p) => {
+                    ApiError::RequestTimeout
+                }
                 JsonPayloadError::Deserialize(de) => ApiError::BadRequest {
                     slug: "malformed-json",
                     detail: format!("the body is not a valid request: {de}"),

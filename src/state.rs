@@ -25,4 +25,12 @@ pub struct AppState {
     pub import_max_bytes: u64,
     /// Lays out PDF documents; built once (it holds the fonts and typst's caches).
     pub pdf: Arc<PdfRenderer>,
+    /// How long a stored answer to an `Idempotency-Key` is replayed.
+    pub idempotency_ttl_hours: i64,
+    /// The largest JSON body (413 beyond).
+    pub body_limit_bytes: usize,
+    /// A request body silent for this long is cut off (408).
+    pub body_idle_timeout: std::time::Duration,
+    /// Per-replica buckets of the rate limits.
+    pub rate_limiter: Arc<crate::middleware::rate_limit::RateLimiter>,
 }

@@ -61,7 +61,7 @@ impl Caller {
         self.org_kind == OrgKind::Operator
     }
 
-    fn from_request_sync(req: &HttpRequest) -> Result<Self, ApiError> {
+    pub fn from_request_sync(req: &HttpRequest) -> Result<Self, ApiError> {
         let issuer = req
             .app_data::<web::Data<TokenIssuer>>()
             .ok_or_else(|| ApiError::internal("token issuer not configured"))?;

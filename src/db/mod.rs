@@ -5,9 +5,11 @@
 pub mod add_on_facts;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_chain;
 pub mod clients;
 pub mod council;
 pub mod council_area;
+pub mod idempotency;
 pub mod inquiries;
 pub mod login_throttle;
 pub mod meetings;
@@ -174,7 +176,9 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let request_id = audit::current_request_id();
         actix_web::web::block(move || {
+            let _request = audit::on_thread(request_id);
             span.in_scope(|| {
                 let mut conn = pool.get()?;
                 f(&mut conn)
@@ -206,7 +210,10 @@ impl Db {
         let backend = self.backend;
         let writer = self.sqlite_writer.clone();
         let span = tracing::Span::current();
+        let held = idempotency::held();
+        let request_id = audit::current_request_id();
         actix_web::web::block(move || {
+            let _request = audit::on_thread(request_id);
             span.in_scope(|| {
                 let mut conn = pool.get()?;
                 let t = {
@@ -214,7 +221,14 @@ impl Db {
                         Backend::Sqlite => Some(writer.lock().unwrap_or_else(|p| p.into_inner())),
                         Backend::Postgres => None,
                     };
-                    (*conn).transaction(f)?
+                    (*conn).transaction(|c| {
+                        let t = f(c)?;
+                        // The request's Idempotency-Key commits with its write.
+                        if let Some(held) = &held {
+                            idempotency::mark_committed(c, held)?;
+                        }
+                        Ok::<_, ApiError>(t)
+                    })?
                 };
                 then(&mut conn, t)
             })
@@ -244,7 +258,10 @@ impl Db {
         let backend = self.backend;
         let writer = self.sqlite_writer.clone();
         let span = tracing::Span::current();
+        let held = idempotency::held();
+        let request_id = audit::current_request_id();
         actix_web::web::block(move || {
+            let _request = audit::on_thread(request_id);
             span.in_scope(|| {
                 let mut conn = pool.get()?;
                 let _guard = match backend {
@@ -252,7 +269,12 @@ impl Db {
                     Backend::Postgres => None,
                 };
                 let outcome = (*conn).transaction::<T, Abort<R>, _>(|c| match f(c) {
-                    Ok(Ok(t)) => Ok(t),
+                    Ok(Ok(t)) => {
+                        if let Some(held) = &held {
+                            idempotency::mark_committed(c, held)?;
+                        }
+                        Ok(t)
+                    }
                     Ok(Err(r)) => Err(Abort::Rollback(r)),
                     Err(e) => Err(Abort::Api(e)),
                 });

@@ -84,6 +84,35 @@ diesel::table! {
         outcome -> Text,
         detail -> Text,
         request_id -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> Text,
+        principal -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_chain (id) {
+        id -> BigInt,
+        head_seq -> BigInt,
+        head_hash -> Text,
+        anchor_seq -> BigInt,
+        anchor_hash -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -459,6 +488,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     login_throttle,
     audit_log,
+    audit_chain,
+    idempotency_keys,
     rentals,
     rental_history,
     rental_changes,

@@ -1,8 +1,10 @@
 //! Pure domain logic: parsers that turn raw input into valid values, and rules. No I/O.
 
 pub mod add_on;
+pub mod audit_chain;
 pub mod client;
 pub mod council_report;
+pub mod idempotency;
 pub mod ids;
 pub mod inquiry;
 pub mod matching;
@@ -10,6 +12,7 @@ pub mod meeting;
 pub mod month;
 pub mod organization;
 pub mod page;
+pub mod rate_limit;
 pub mod rental;
 pub mod support_sheet;
 pub mod time;

@@ -393,3 +393,51 @@ fn invalid_settings_stop_the_binary_with_a_message_naming_the_variable() {
         "the message does not name the variable: {msg}"
     );
 }
+
+#[tokio::test]
+async fn audit_verify_passes_an_intact_log_and_fails_on_a_changed_record() {
+    let ws = Workspace::new();
+    let mut server = ws.serve(&["--demo"], &[]);
+    assert_eq!(
+        server
+            .login("office@demo.example", "wrong-password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    server.me("office@demo.example", DEMO_PASSWORD).await;
+    assert!(server.terminate(Duration::from_secs(30)).await.success());
+
+    let ok = ws.run(&["audit", "verify"], &[]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).starts_with("audit log intact: "),
+        "{}",
+        stdout(&ok)
+    );
+
+    // Someone with the file changes a failed login into a good one.
+    let path = ws.dir.join("x.db");
+    let mut conn =
+        <diesel::SqliteConnection as diesel::Connection>::establish(path.to_str().unwrap())
+            .unwrap();
+    use diesel::RunQueryDsl;
+    diesel::sql_query("DROP TRIGGER audit_log_append_only_update")
+        .execute(&mut conn)
+        .unwrap();
+    let changed = diesel::sql_query(
+        "UPDATE audit_log SET action = 'login', outcome = 'ok' WHERE action = 'login_failed'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(changed, 1);
+    drop(conn);
+
+    let broken = ws.run(&["audit", "verify"], &[]);
+    assert_eq!(broken.status.code(), Some(1), "{}", stdout(&broken));
+    assert!(
+        stderr(&broken).contains("contents do not match its hash (changed)"),
+        "{}",
+        stderr(&broken)
+    );
+}

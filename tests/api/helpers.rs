@@ -153,7 +153,11 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 
 /// The server on an empty database.
 pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::new();
+    spawn_app_on(TestDatabase::new(), extra).await
+}
+
+/// The server on a database of the test's own (a restored backup, say).
+pub async fn spawn_app_on(database: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database.url.clone()),
         ("SUMAI_BIND".into(), "127.0.0.1:0".into()),
@@ -163,6 +167,12 @@ pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
         // Tests never reach the real GSI service; geocoder tests point this at their own.
         ("SUMAI_GEOCODER_URL".into(), "off".into()),
         ("SUMAI_INDEX_POLL_MS".into(), "100".into()),
+        // Tests log in and match far faster than people; the rate-limit tests set their own.
+        ("SUMAI_RATE_LIMIT_LOGIN".into(), "off".into()),
+        ("SUMAI_RATE_LIMIT_MATCH".into(), "off".into()),
+        ("SUMAI_RATE_LIMIT_REPORT".into(), "off".into()),
+        ("SUMAI_RATE_LIMIT_PDF".into(), "off".into()),
+        ("SUMAI_RATE_LIMIT_IMPORT".into(), "off".into()),
     ]);
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());

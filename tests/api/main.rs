@@ -4,16 +4,21 @@
 
 mod access;
 mod api_keys;
+mod audit;
 mod auth;
+mod backup;
 mod cli;
 mod clients;
 mod compliance;
 mod councils;
+mod durability;
 mod errors;
 mod geocoder;
 mod health;
 mod helpers;
+mod idempotency;
 mod inquiries;
+mod limits;
 mod matches;
 mod meetings;
 mod migrations;

@@ -47,6 +47,7 @@ fn loose_type(t: &str) -> String {
         // PostgreSQL's `real` is 4 bytes, so it is not folded into `double`.
         "double" | "double precision" | "float8" => "double",
         "boolean" | "bool" => "boolean",
+        "blob" | "bytea" => "binary",
         "timestamp" | "timestamp without time zone" => "timestamp",
         other => other,
     }

@@ -226,7 +226,11 @@ async fn receive(mut payload: web::Payload, limit: u64) -> ApiResult<(TempFile, 
     let mut sniffer = Utf8Sniffer::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            ApiError::bad_request("malformed-json", format!("the body could not be read: {e}"))
+            if crate::middleware::body_timeout::is_timeout(&e) {
+                ApiError::RequestTimeout
+            } else {
+                ApiError::bad_request("malformed-json", format!("the body could not be read: {e}"))
+            }
         })?;
         size += chunk.len() as u64;
         if size > limit {

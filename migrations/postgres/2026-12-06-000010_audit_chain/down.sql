@@ -1,0 +1,12 @@
+DROP TRIGGER audit_chain_forward_only ON audit_chain;
+DROP FUNCTION audit_chain_forward_only();
+DROP TABLE audit_chain;
+DROP TRIGGER audit_log_no_truncate ON audit_log;
+DROP FUNCTION audit_log_no_truncate();
+DROP TRIGGER audit_log_append_only ON audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP INDEX audit_log_unsealed_idx;
+DROP INDEX audit_log_seq_idx;
+ALTER TABLE audit_log DROP COLUMN hash;
+ALTER TABLE audit_log DROP COLUMN prev_hash;
+ALTER TABLE audit_log DROP COLUMN seq;

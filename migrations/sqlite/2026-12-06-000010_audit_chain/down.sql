@@ -1,0 +1,10 @@
+DROP TRIGGER audit_chain_forward_only_delete;
+DROP TRIGGER audit_chain_forward_only_update;
+DROP TABLE audit_chain;
+DROP TRIGGER audit_log_append_only_delete;
+DROP TRIGGER audit_log_append_only_update;
+DROP INDEX audit_log_unsealed_idx;
+DROP INDEX audit_log_seq_idx;
+ALTER TABLE audit_log DROP COLUMN hash;
+ALTER TABLE audit_log DROP COLUMN prev_hash;
+ALTER TABLE audit_log DROP COLUMN seq;

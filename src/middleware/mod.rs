@@ -1,0 +1,6 @@
+//! Request middleware: idempotency keys on the API's writes, rate limits, and the
+//! cut-off for request bodies that stop arriving.
+
+pub mod body_timeout;
+pub mod idempotency;
+pub mod rate_limit;
