@@ -57,6 +57,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    crate::middleware::contract::describe(&mut api);
     api
 }
 

@@ -226,6 +226,14 @@ fn run(
                         latency_ms = seconds * 1000.0,
                         "request"
                     );
+                    // Behind TLS (directly or through a proxy that says so), browsers
+                    // are told to use nothing else for a year.
+                    if res.request().connection_info().scheme() == "https" {
+                        res.headers_mut().insert(
+                            actix_web::http::header::STRICT_TRANSPORT_SECURITY,
+                            HeaderValue::from_static("max-age=31536000"),
+                        );
+                    }
                     if let Some(id) =
                         request_id.and_then(|id: String| HeaderValue::from_str(&id).ok())
                     {
@@ -235,6 +243,14 @@ fn run(
                     Ok(res)
                 }
             })
+            // Defaults for every answer that does not set its own: nothing here is to be
+            // cached on the way (client data is 要配慮個人情報) or sniffed as another type.
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                    .add((actix_web::http::header::REFERRER_POLICY, "no-referrer")),
+            )
             .wrap(TracingLogger::default())
     })
     .listen(listener)

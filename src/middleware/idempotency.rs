@@ -26,10 +26,9 @@ pub const REPLAYED: &str = "idempotent-replayed";
 /// Whether a request may carry a key: the API's writes, except logins (tokens are not
 /// to be replayed) and the CSV import (its body is streamed, never held; an import is
 /// all-or-nothing and refuses registration numbers already in the register).
-fn applies(req: &ServiceRequest) -> bool {
-    let path = req.path();
+pub fn takes_key(method: &Method, path: &str) -> bool {
     matches!(
-        *req.method(),
+        *method,
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     ) && path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/auth/")
@@ -41,7 +40,7 @@ pub async fn idempotency(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let raw = match req.headers().get(HEADER) {
-        Some(v) if applies(&req) => v.to_str().unwrap_or("\u{0}").to_owned(),
+        Some(v) if takes_key(req.method(), req.path()) => v.to_str().unwrap_or("\u{0}").to_owned(),
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
     let key = match IdempotencyKey::parse(&raw) {

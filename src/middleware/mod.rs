@@ -2,5 +2,6 @@
 //! cut-off for request bodies that stop arriving.
 
 pub mod body_timeout;
+pub mod contract;
 pub mod idempotency;
 pub mod rate_limit;

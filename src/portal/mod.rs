@@ -37,7 +37,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .add((
                         header::CONTENT_SECURITY_POLICY,
                         "default-src 'self'; style-src 'self'; img-src 'self' https: data:; \
-                         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+                         object-src 'none'",
+                    ))
+                    .add((
+                        header::HeaderName::from_static("permissions-policy"),
+                        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+                    ))
+                    .add((
+                        header::HeaderName::from_static("cross-origin-opener-policy"),
+                        "same-origin",
+                    ))
+                    .add((
+                        header::HeaderName::from_static("cross-origin-resource-policy"),
+                        "same-origin",
                     )),
             )
             .route("", web::get().to(home))

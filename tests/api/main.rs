@@ -29,6 +29,7 @@ mod portal_browser;
 mod rental_import;
 mod rental_search;
 mod rentals;
+mod security_headers;
 mod shutdown;
 mod support_sheets;
 mod users;
