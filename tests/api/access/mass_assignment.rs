@@ -184,11 +184,28 @@ fn cases() -> Vec<Case> {
         ("deleted_at", long_ago),
         ("geocode_status", |_: &Ctx, _: &Objs| json!("ok")),
     ] {
-        v.push(case("landlord", post.clone(), "/api/v1/rentals", rental, field, value).table("rentals"));
+        v.push(
+            case(
+                "landlord",
+                post.clone(),
+                "/api/v1/rentals",
+                rental,
+                field,
+                value,
+            )
+            .table("rentals"),
+        );
     }
     v.push(
-        case("agent", post.clone(), "/api/v1/rentals", rental, "agent_org_id", other_office)
-            .table("rentals"),
+        case(
+            "agent",
+            post.clone(),
+            "/api/v1/rentals",
+            rental,
+            "agent_org_id",
+            other_office,
+        )
+        .table("rentals"),
     );
     for (account, field, value) in [
         ("landlord", "owner_org_id", other_landlord as Make),
@@ -200,8 +217,15 @@ fn cases() -> Vec<Case> {
         ("landlord", "updated_at", long_ago),
     ] {
         v.push(
-            case(account, patch.clone(), "/api/v1/rentals/{rental}", empty, field, value)
-                .read(rental_read.0, rental_read.1),
+            case(
+                account,
+                patch.clone(),
+                "/api/v1/rentals/{rental}",
+                empty,
+                field,
+                value,
+            )
+            .read(rental_read.0, rental_read.1),
         );
     }
     // Clients: always of the caller's office, with its own people responsible.
@@ -210,27 +234,63 @@ fn cases() -> Vec<Case> {
         ("id", new_id),
         ("created_at", long_ago),
         ("version", big_version),
-        ("responsible_user_id", |ctx: &Ctx, _: &Objs| json!(ctx.user["office2"])),
+        ("responsible_user_id", |ctx: &Ctx, _: &Objs| {
+            json!(ctx.user["office2"])
+        }),
     ] {
-        v.push(case("office-staff", post.clone(), "/api/v1/clients", client, field, value).table("clients"));
         v.push(
-            case("office-staff", patch.clone(), "/api/v1/clients/{client}", patched_client, field, value)
-                .read(client_read.0, client_read.1),
+            case(
+                "office-staff",
+                post.clone(),
+                "/api/v1/clients",
+                client,
+                field,
+                value,
+            )
+            .table("clients"),
+        );
+        v.push(
+            case(
+                "office-staff",
+                patch.clone(),
+                "/api/v1/clients/{client}",
+                patched_client,
+                field,
+                value,
+            )
+            .read(client_read.0, client_read.1),
         );
     }
     v.push(
-        case("office-staff", put.clone(), "/api/v1/clients/{client}/needs", needs, "client_id", new_id)
-            .read("/api/v1/clients/{client}/needs", "office"),
+        case(
+            "office-staff",
+            put.clone(),
+            "/api/v1/clients/{client}/needs",
+            needs,
+            "client_id",
+            new_id,
+        )
+        .read("/api/v1/clients/{client}/needs", "office"),
     );
     for (field, value) in [
-        ("recorded_by_user_id", (|ctx: &Ctx, _: &Objs| json!(ctx.user["office"])) as Make),
+        (
+            "recorded_by_user_id",
+            (|ctx: &Ctx, _: &Objs| json!(ctx.user["office"])) as Make,
+        ),
         ("withdrawn_at", long_ago),
         ("active", yes),
         ("client_id", new_id),
     ] {
         v.push(
-            case("office-staff", post.clone(), "/api/v1/clients/{client}/consents", consent, field, value)
-                .read("/api/v1/clients/{client}/consents", "office"),
+            case(
+                "office-staff",
+                post.clone(),
+                "/api/v1/clients/{client}/consents",
+                consent,
+                field,
+                value,
+            )
+            .read("/api/v1/clients/{client}/consents", "office"),
         );
     }
     // A consent to share with a 居住支援法人 naming a landlord, or with a landlord
@@ -255,7 +315,17 @@ fn cases() -> Vec<Case> {
         ("id", new_id),
         ("version", big_version),
     ] {
-        v.push(case("office-staff", post.clone(), "/api/v1/inquiries", inquiry, field, value).table("inquiries"));
+        v.push(
+            case(
+                "office-staff",
+                post.clone(),
+                "/api/v1/inquiries",
+                inquiry,
+                field,
+                value,
+            )
+            .table("inquiries"),
+        );
     }
     for (field, value) in [
         ("by_org_id", other_office as Make),
@@ -264,8 +334,15 @@ fn cases() -> Vec<Case> {
         ("at", long_ago),
     ] {
         v.push(
-            case("landlord", post.clone(), "/api/v1/inquiries/{inquiry}/steps", viewing, field, value)
-                .read("/api/v1/inquiries/{inquiry}", "office"),
+            case(
+                "landlord",
+                post.clone(),
+                "/api/v1/inquiries/{inquiry}/steps",
+                viewing,
+                field,
+                value,
+            )
+            .read("/api/v1/inquiries/{inquiry}", "office"),
         );
     }
     // Support sheets: the office writes, publishing is its own step.
@@ -274,37 +351,80 @@ fn cases() -> Vec<Case> {
         ("published_version", |_: &Ctx, _: &Objs| json!(1)),
         ("version", big_version),
     ] {
-        v.push(case("office-staff", post.clone(), "/api/v1/support-sheets", sheet, field, value).table("support_sheets"));
+        v.push(
+            case(
+                "office-staff",
+                post.clone(),
+                "/api/v1/support-sheets",
+                sheet,
+                field,
+                value,
+            )
+            .table("support_sheets"),
+        );
     }
     for (account, field, value) in [
-        ("office-staff", "published_version", (|_: &Ctx, _: &Objs| json!(2)) as Make),
+        (
+            "office-staff",
+            "published_version",
+            (|_: &Ctx, _: &Objs| json!(2)) as Make,
+        ),
         ("office-staff", "version", big_version),
         ("office-staff", "author_org_id", other_office),
         ("corp", "published_version", |_: &Ctx, _: &Objs| json!(2)),
     ] {
         v.push(
-            case(account, put.clone(), "/api/v1/support-sheets/{sheet}", sheet_update, field, value)
-                .read(sheet_read.0, sheet_read.1),
+            case(
+                account,
+                put.clone(),
+                "/api/v1/support-sheets/{sheet}",
+                sheet_update,
+                field,
+                value,
+            )
+            .read(sheet_read.0, sheet_read.1),
         );
     }
     for (field, value) in [
         ("reported_by_org_id", other_landlord as Make),
         ("acknowledged_at", long_ago),
-        ("routed_to", |_: &Ctx, _: &Objs| json!({"contact": "office"})),
+        (
+            "routed_to",
+            |_: &Ctx, _: &Objs| json!({"contact": "office"}),
+        ),
         ("sheet_version", big_version),
     ] {
         v.push(
-            case("landlord", post.clone(), "/api/v1/support-sheets/{sheet}/concerns", concern, field, value)
-                .table("support_sheet_concerns"),
+            case(
+                "landlord",
+                post.clone(),
+                "/api/v1/support-sheets/{sheet}/concerns",
+                concern,
+                field,
+                value,
+            )
+            .table("support_sheet_concerns"),
         );
     }
     // Webhooks: always the caller's organisation's, with a secret made by the server.
     for (field, value) in [
         ("organization_id", other_office as Make),
-        ("secret", |_: &Ctx, _: &Objs| json!("whsec_chosen_by_the_caller")),
+        ("secret", |_: &Ctx, _: &Objs| {
+            json!("whsec_chosen_by_the_caller")
+        }),
         ("is_active", yes),
     ] {
-        v.push(case("office", post.clone(), "/api/v1/webhooks", webhook, field, value).table("webhook_subscriptions"));
+        v.push(
+            case(
+                "office",
+                post.clone(),
+                "/api/v1/webhooks",
+                webhook,
+                field,
+                value,
+            )
+            .table("webhook_subscriptions"),
+        );
     }
     // Meetings, sessions, written reports, the set-up: always the caller's office's,
     // and nobody unlocks a month or submits by writing a field.
@@ -314,30 +434,71 @@ fn cases() -> Vec<Case> {
         ("id", new_id),
         ("minutes_version", big_version),
     ] {
-        v.push(case("office-staff", post.clone(), "/api/v1/meetings", meeting, field, value).table("meetings"));
         v.push(
-            case("office-staff", patch.clone(), "/api/v1/meetings/{meeting}", meeting_patch, field, value)
-                .read(meeting_read.0, meeting_read.1),
+            case(
+                "office-staff",
+                post.clone(),
+                "/api/v1/meetings",
+                meeting,
+                field,
+                value,
+            )
+            .table("meetings"),
+        );
+        v.push(
+            case(
+                "office-staff",
+                patch.clone(),
+                "/api/v1/meetings/{meeting}",
+                meeting_patch,
+                field,
+                value,
+            )
+            .read(meeting_read.0, meeting_read.1),
         );
     }
     v.push(
-        case("office-staff", post.clone(), "/api/v1/meetings", meeting, "client_ids", |ctx, _| json!([ctx.other_client]))
-            .table("meetings"),
-    );
-    v.push(
-        case("office-staff", post.clone(), "/api/v1/meetings", meeting, "partner_org_ids", |ctx, _| {
-            json!([ctx.org["landlord"]])
-        })
+        case(
+            "office-staff",
+            post.clone(),
+            "/api/v1/meetings",
+            meeting,
+            "client_ids",
+            |ctx, _| json!([ctx.other_client]),
+        )
         .table("meetings"),
     );
     v.push(
-        case("office-staff", post.clone(), "/api/v1/guidance-sessions", session, "office_org_id", other_office)
-            .table("guidance_sessions"),
+        case(
+            "office-staff",
+            post.clone(),
+            "/api/v1/meetings",
+            meeting,
+            "partner_org_ids",
+            |ctx, _| json!([ctx.org["landlord"]]),
+        )
+        .table("meetings"),
     );
     v.push(
-        case("office-staff", post.clone(), "/api/v1/guidance-sessions", session, "corp_org_id", |ctx, _| {
-            json!(ctx.org["hsc"])
-        })
+        case(
+            "office-staff",
+            post.clone(),
+            "/api/v1/guidance-sessions",
+            session,
+            "office_org_id",
+            other_office,
+        )
+        .table("guidance_sessions"),
+    );
+    v.push(
+        case(
+            "office-staff",
+            post.clone(),
+            "/api/v1/guidance-sessions",
+            session,
+            "corp_org_id",
+            |ctx, _| json!(ctx.org["hsc"]),
+        )
         .table("guidance_sessions"),
     );
     for (field, value) in [
@@ -346,10 +507,27 @@ fn cases() -> Vec<Case> {
         ("status", |_: &Ctx, _: &Objs| json!("submitted")),
         ("council_org_id", other_landlord),
     ] {
-        v.push(case("office-staff", post.clone(), "/api/v1/council-reports", report, field, value).table("council_reports"));
         v.push(
-            case("office-staff", patch.clone(), "/api/v1/council-reports/{draft}", report, field, value)
-                .read(draft_read.0, draft_read.1),
+            case(
+                "office-staff",
+                post.clone(),
+                "/api/v1/council-reports",
+                report,
+                field,
+                value,
+            )
+            .table("council_reports"),
+        );
+        v.push(
+            case(
+                "office-staff",
+                patch.clone(),
+                "/api/v1/council-reports/{draft}",
+                report,
+                field,
+                value,
+            )
+            .read(draft_read.0, draft_read.1),
         );
     }
     for (field, value) in [
@@ -358,24 +536,52 @@ fn cases() -> Vec<Case> {
         ("partner_org_id", other_landlord),
     ] {
         v.push(
-            case("office-staff", put.clone(), "/api/v1/offices/{office}/setup", setup, field, value)
-                .read("/api/v1/offices/{office}/setup", "office"),
+            case(
+                "office-staff",
+                put.clone(),
+                "/api/v1/offices/{office}/setup",
+                setup,
+                field,
+                value,
+            )
+            .read("/api/v1/offices/{office}/setup", "office"),
         );
     }
     // Users, organisations, keys: no role escalation, no operator flag, no new kind.
     v.push(
-        case("office-staff", patch.clone(), "/api/v1/users/{me}", empty, "role", |_, _| json!("admin"))
-            .read("/api/v1/users/{me}", "office")
-            .statuses(&[403]),
+        case(
+            "office-staff",
+            patch.clone(),
+            "/api/v1/users/{me}",
+            empty,
+            "role",
+            |_, _| json!("admin"),
+        )
+        .read("/api/v1/users/{me}", "office")
+        .statuses(&[403]),
     );
     v.push(
-        case("office-viewer", patch.clone(), "/api/v1/users/{me}", empty, "is_active", yes)
-            .read("/api/v1/users/{me}", "office")
-            .statuses(&[403]),
+        case(
+            "office-viewer",
+            patch.clone(),
+            "/api/v1/users/{me}",
+            empty,
+            "is_active",
+            yes,
+        )
+        .read("/api/v1/users/{me}", "office")
+        .statuses(&[403]),
     );
     v.push(
-        case("office", patch.clone(), "/api/v1/users/{me}", empty, "organization_id", other_office)
-            .read("/api/v1/users/{me}", "office"),
+        case(
+            "office",
+            patch.clone(),
+            "/api/v1/users/{me}",
+            empty,
+            "organization_id",
+            other_office,
+        )
+        .read("/api/v1/users/{me}", "office"),
     );
     for (field, value) in [
         ("role", (|_: &Ctx, _: &Objs| json!("operator")) as Make),
@@ -396,9 +602,16 @@ fn cases() -> Vec<Case> {
         ("is_active", |_: &Ctx, _: &Objs| json!(false)),
     ] {
         v.push(
-            case("office", patch.clone(), "/api/v1/organizations/{org}", empty, field, value)
-                .read("/api/v1/organizations/{org}", "office")
-                .statuses(&[400, 403, 422]),
+            case(
+                "office",
+                patch.clone(),
+                "/api/v1/organizations/{org}",
+                empty,
+                field,
+                value,
+            )
+            .read("/api/v1/organizations/{org}", "office")
+            .statuses(&[400, 403, 422]),
         );
     }
     for (field, value) in [
@@ -406,7 +619,17 @@ fn cases() -> Vec<Case> {
         ("organization_id", other_office),
         ("prefix", |_: &Ctx, _: &Objs| json!("sk_chosen")),
     ] {
-        v.push(case("office", post.clone(), "/api/v1/api-keys", api_key, field, value).table("api_keys"));
+        v.push(
+            case(
+                "office",
+                post.clone(),
+                "/api/v1/api-keys",
+                api_key,
+                field,
+                value,
+            )
+            .table("api_keys"),
+        );
     }
     v
 }
@@ -482,7 +705,9 @@ async fn fields_a_caller_must_not_set_are_refused_and_never_stored() {
                     .as_str()
                     .is_some_and(|d| d.contains(&format!("`{}`", c.field)));
             if !named {
-                failures.push(format!("{what}: the problem does not name the field: {text}"));
+                failures.push(format!(
+                    "{what}: the problem does not name the field: {text}"
+                ));
             }
         }
         if let (Some((p, owner)), Some((_, old))) = (c.read, &before) {

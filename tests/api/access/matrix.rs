@@ -196,7 +196,13 @@ fn unique() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
-async fn ok(app: &TestApp, method: Method, path: &str, account: &str, body: Option<Value>) -> Value {
+async fn ok(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    account: &str,
+    body: Option<Value>,
+) -> Value {
     let etag_path = match path.strip_suffix("/submit") {
         Some(report) => Some(report),
         None => matches!(method, Method::PATCH | Method::PUT).then_some(path),
@@ -210,20 +216,28 @@ async fn ok(app: &TestApp, method: Method, path: &str, account: &str, body: Opti
         }
         None => None,
     };
-    send(app, method.clone(), path, Some(account), etag.as_deref(), body, false)
-        .await
-        .map(|(status, _, text, _)| {
-            assert!(
-                (200..300).contains(&status),
-                "{method} {path} as {account}: {status} {text}"
-            );
-            if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap()
-            }
-        })
-        .unwrap()
+    send(
+        app,
+        method.clone(),
+        path,
+        Some(account),
+        etag.as_deref(),
+        body,
+        false,
+    )
+    .await
+    .map(|(status, _, text, _)| {
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path} as {account}: {status} {text}"
+        );
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        }
+    })
+    .unwrap()
 }
 
 fn id(v: &Value) -> String {
@@ -271,7 +285,12 @@ async fn send(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let bytes = res.bytes().await.map_err(|e| e.to_string())?;
-    Ok((status, ct, String::from_utf8_lossy(&bytes).into_owned(), etag))
+    Ok((
+        status,
+        ct,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        etag,
+    ))
 }
 
 /// The header and one row of the example import file, with a registration number of
@@ -300,8 +319,10 @@ impl Ctx {
             Method::POST,
             "/api/v1/organizations",
             "operator",
-            Some(json!({"kind": "council", "name": format!("他県自立支援協議会 {}", unique()),
-                        "prefecture_code": "02"})),
+            Some(
+                json!({"kind": "council", "name": format!("他県自立支援協議会 {}", unique()),
+                        "prefecture_code": "02"}),
+            ),
         )
         .await;
         let list: Value = app
@@ -400,7 +421,11 @@ async fn new_client(app: &TestApp, ctx: &Ctx, side: Side) -> (String, String, St
         Method::POST,
         &path,
         office,
-        Some(consent("support_sheet_section", Some(agent), Some("network"))),
+        Some(consent(
+            "support_sheet_section",
+            Some(agent),
+            Some("network"),
+        )),
     )
     .await;
     let to_corp = id(&ok(
@@ -573,8 +598,10 @@ impl Objs {
             Method::POST,
             "/api/v1/guidance-sessions",
             side.office(),
-            Some(json!({"client_id": session_client, "corp_org_id": ctx.org["corp"],
-                        "held_on": today().to_string(), "explained": "住まいの説明"})),
+            Some(
+                json!({"client_id": session_client, "corp_org_id": ctx.org["corp"],
+                        "held_on": today().to_string(), "explained": "住まいの説明"}),
+            ),
         )
         .await);
         let report = new_draft(app, side, &council).await;
@@ -721,10 +748,8 @@ fn table() -> Vec<Row> {
     // Shorthands for the most common columns.
     const OFFICE_READS_A: [u16; 12] = [404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 401];
     const OFFICE_READS_B: [u16; 12] = [404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 401];
-    const OFFICE_WRITES_A: [u16; 12] =
-        [404, 200, 200, 403, 404, 404, 404, 404, 404, 404, 404, 401];
-    const OFFICE_WRITES_B: [u16; 12] =
-        [404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 401];
+    const OFFICE_WRITES_A: [u16; 12] = [404, 200, 200, 403, 404, 404, 404, 404, 404, 404, 404, 401];
+    const OFFICE_WRITES_B: [u16; 12] = [404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 401];
     const EVERYONE: [u16; 12] = [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401];
     vec![
         // --- rentals ---------------------------------------------------------------
@@ -839,10 +864,15 @@ fn table() -> Vec<Row> {
         .fresh(Fresh::Client)
         .json(|ctx, o, _| patched_client(ctx, o, Side::A))
         .owner_read("/api/v1/clients/{client}"),
-        r(patch.clone(), "/api/v1/clients/{client}", B, OFFICE_WRITES_B)
-            .fresh(Fresh::Client)
-            .json(|ctx, o, _| patched_client(ctx, o, Side::B))
-            .owner_read("/api/v1/clients/{client}"),
+        r(
+            patch.clone(),
+            "/api/v1/clients/{client}",
+            B,
+            OFFICE_WRITES_B,
+        )
+        .fresh(Fresh::Client)
+        .json(|ctx, o, _| patched_client(ctx, o, Side::B))
+        .owner_read("/api/v1/clients/{client}"),
         r(
             delete.clone(),
             "/api/v1/clients/{client}",
@@ -857,7 +887,12 @@ fn table() -> Vec<Row> {
             A,
             [404, 200, 200, 200, 404, 200, 404, 404, 404, 404, 404, 401],
         ),
-        r(get.clone(), "/api/v1/clients/{client}/needs", B, OFFICE_READS_B),
+        r(
+            get.clone(),
+            "/api/v1/clients/{client}/needs",
+            B,
+            OFFICE_READS_B,
+        ),
         r(
             put.clone(),
             "/api/v1/clients/{client}/needs",
@@ -866,9 +901,14 @@ fn table() -> Vec<Row> {
         )
         .json(|_, _, _| needs_body())
         .owner_read("/api/v1/clients/{client}/needs"),
-        r(put.clone(), "/api/v1/clients/{client}/needs", B, OFFICE_WRITES_B)
-            .json(|_, _, _| needs_body())
-            .owner_read("/api/v1/clients/{client}/needs"),
+        r(
+            put.clone(),
+            "/api/v1/clients/{client}/needs",
+            B,
+            OFFICE_WRITES_B,
+        )
+        .json(|_, _, _| needs_body())
+        .owner_read("/api/v1/clients/{client}/needs"),
         r(
             get.clone(),
             "/api/v1/clients/{client}/consents",
@@ -931,7 +971,12 @@ fn table() -> Vec<Row> {
             A,
             [404, 200, 200, 200, 404, 403, 404, 404, 404, 404, 404, 401],
         ),
-        r(get.clone(), "/api/v1/clients/{client}/matches", B, OFFICE_READS_B),
+        r(
+            get.clone(),
+            "/api/v1/clients/{client}/matches",
+            B,
+            OFFICE_READS_B,
+        ),
         // --- inquiries -------------------------------------------------------------
         r(
             get.clone(),
@@ -994,9 +1039,7 @@ fn table() -> Vec<Row> {
             [404, 422, 422, 403, 404, 404, 404, 404, 200, 404, 200, 401],
         )
         .fresh(Fresh::Inquiry)
-        .json(|_, _, _| {
-            json!({"to": "declined", "decline_reason": "unpaid_rent"})
-        })
+        .json(|_, _, _| json!({"to": "declined", "decline_reason": "unpaid_rent"}))
         .owner_read("/api/v1/inquiries/{inquiry}"),
         r(
             post.clone(),
@@ -1143,7 +1186,12 @@ fn table() -> Vec<Row> {
             A,
             [404, 200, 403, 403, 404, 404, 404, 404, 404, 404, 404, 401],
         ),
-        r(get.clone(), "/api/v1/webhooks/{webhook}", B, OFFICE_WRITES_B),
+        r(
+            get.clone(),
+            "/api/v1/webhooks/{webhook}",
+            B,
+            OFFICE_WRITES_B,
+        ),
         r(
             delete.clone(),
             "/api/v1/webhooks/{webhook}",
@@ -1231,8 +1279,18 @@ fn table() -> Vec<Row> {
             B,
             OFFICE_READS_B,
         ),
-        r(get.clone(), "/api/v1/offices/{office}/setup", A, OFFICE_READS_A),
-        r(get.clone(), "/api/v1/offices/{office}/setup", B, OFFICE_READS_B),
+        r(
+            get.clone(),
+            "/api/v1/offices/{office}/setup",
+            A,
+            OFFICE_READS_A,
+        ),
+        r(
+            get.clone(),
+            "/api/v1/offices/{office}/setup",
+            B,
+            OFFICE_READS_B,
+        ),
         r(
             put.clone(),
             "/api/v1/offices/{office}/setup",
