@@ -54,6 +54,13 @@ pub enum Resource {
         office: OrganizationId,
         shared_with_caller: bool,
     },
+    /// What a client's office keeps about the client for itself, even when the client's
+    /// data is shared with a 居住支援法人: the consents, the provision log, matching.
+    ClientRecords {
+        office: OrganizationId,
+        shared_with_caller: bool,
+        record: ClientRecord,
+    },
     /// Inquiries as a whole (list, propose).
     Inquiries,
     /// One inquiry: the client's office, and the rental's landlord and agent. `Create`
@@ -108,6 +115,14 @@ pub enum Resource {
     OfficeSetup {
         office: OrganizationId,
     },
+}
+
+/// One of the records a client's office keeps for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientRecord {
+    Consents,
+    Provisions,
+    Matching,
 }
 
 /// How an organisation stands to one client's 生活サポートシート.
@@ -243,6 +258,30 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 };
             }
             Err(ApiError::NotFound)
+        }
+        // Whoever may not see the client gets the client's answer (404, or 403 for a
+        // role); a 居住支援法人 that sees it by consent still does not see these.
+        Resource::ClientRecords {
+            office,
+            shared_with_caller,
+            record,
+        } => {
+            authorize(
+                caller,
+                action,
+                Resource::Client {
+                    office,
+                    shared_with_caller,
+                },
+            )?;
+            if own(office) {
+                return Ok(());
+            }
+            forbidden(match record {
+                ClientRecord::Consents => "the consents are kept by the client's office",
+                ClientRecord::Provisions => "the provision record is kept by the client's office",
+                ClientRecord::Matching => "matching is done by the client's office",
+            })
         }
         Resource::Inquiries => match (caller.org_kind, action) {
             (OrgKind::SupportOffice | OrgKind::Landlord | OrgKind::RealEstateAgent, List) => Ok(()),
@@ -685,6 +724,37 @@ mod tests {
             authorize(&operator, Action::Read, shared),
             Err(ApiError::NotFound)
         ));
+    }
+
+    #[test]
+    fn a_consented_corp_sees_the_client_but_not_its_offices_own_records() {
+        let office = OrganizationId::new();
+        for record in [
+            ClientRecord::Consents,
+            ClientRecord::Provisions,
+            ClientRecord::Matching,
+        ] {
+            let r = |shared_with_caller| Resource::ClientRecords {
+                office,
+                shared_with_caller,
+                record,
+            };
+            let viewer = caller(OrgKind::SupportOffice, Role::Viewer, office);
+            assert!(authorize(&viewer, Action::Read, r(false)).is_ok());
+            let corp = caller(
+                OrgKind::HousingSupportCorp,
+                Role::Admin,
+                OrganizationId::new(),
+            );
+            assert!(matches!(
+                authorize(&corp, Action::Read, r(true)),
+                Err(ApiError::Forbidden(_))
+            ));
+            assert!(matches!(
+                authorize(&corp, Action::Read, r(false)),
+                Err(ApiError::NotFound)
+            ));
+        }
     }
 
     #[test]
