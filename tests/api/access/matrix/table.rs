@@ -117,7 +117,18 @@ pub fn table() -> Vec<Row> {
     const EVERYONE: [u16; 12] = [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401];
     vec![
         // --- rentals ---------------------------------------------------------------
-        r(get.clone(), "/api/v1/rentals?limit=5", A, EVERYONE),
+        // The register around the sample's point, where only this test's rentals are:
+        // a landlord or agent finds only its own.
+        r(
+            get.clone(),
+            "/api/v1/rentals?near=43.0621,141.3544&radius_m=1&limit=200",
+            A,
+            EVERYONE,
+        )
+        .listing(
+            |o| &o.rental,
+            ["AB", "AB", "AB", "AB", "AB", "AB", "AB", "AB", "A", "B", "A", ""],
+        ),
         r(get.clone(), "/api/v1/rentals/mine?limit=200", A, EVERYONE).listing(
             |o| &o.rental,
             ["", "", "", "", "", "", "", "", "A", "B", "A", ""],
