@@ -345,6 +345,23 @@ fn cases() -> Vec<Case> {
             .read("/api/v1/inquiries/{inquiry}", "office"),
         );
     }
+    // Status jumps: a landlord cannot move a proposal in, the office cannot accept it.
+    for (account, value) in [
+        ("landlord", (|_: &Ctx, _: &Objs| json!("moved_in")) as Make),
+        ("office-staff", |_: &Ctx, _: &Objs| json!("accepted")),
+    ] {
+        v.push(
+            case(
+                account,
+                post.clone(),
+                "/api/v1/inquiries/{inquiry}/steps",
+                empty,
+                "to",
+                value,
+            )
+            .read("/api/v1/inquiries/{inquiry}", "office"),
+        );
+    }
     // Support sheets: the office writes, publishing is its own step.
     for (field, value) in [
         ("office_org_id", other_office as Make),

@@ -127,7 +127,9 @@ pub fn table() -> Vec<Row> {
         )
         .listing(
             |o| &o.rental,
-            ["AB", "AB", "AB", "AB", "AB", "AB", "AB", "AB", "A", "B", "A", ""],
+            [
+                "AB", "AB", "AB", "AB", "AB", "AB", "AB", "AB", "A", "B", "A", "",
+            ],
         ),
         r(get.clone(), "/api/v1/rentals/mine?limit=200", A, EVERYONE).listing(
             |o| &o.rental,
