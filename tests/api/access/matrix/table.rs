@@ -684,13 +684,15 @@ pub fn table() -> Vec<Row> {
             "/api/v1/offices/{office}/months/{month}/close",
             A,
             OFFICE_WRITES_A,
-        ),
+        )
+        .owner_read("/api/v1/offices/{office}/compliance?from={month}&to={month}"),
         r(
             post.clone(),
             "/api/v1/offices/{office}/months/{month}/close",
             B,
             OFFICE_WRITES_B,
-        ),
+        )
+        .owner_read("/api/v1/offices/{office}/compliance?from={month}&to={month}"),
         // --- a council's meeting report: the council alone -------------------------
         r(
             get.clone(),
