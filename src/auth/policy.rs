@@ -106,6 +106,11 @@ pub enum Resource {
     SupportSheet {
         access: SheetAccess,
     },
+    /// Every version of one sheet, drafts included, and their comparison: the office
+    /// that writes it and its partner, not the recipients of the published version.
+    SheetVersions {
+        access: SheetAccess,
+    },
     /// The concerns reported against one sheet (list, report).
     SheetConcerns {
         access: SheetAccess,
@@ -424,6 +429,14 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 _ => forbidden("a viewer cannot change the sheet"),
             }
         }
+        Resource::SheetVersions { access } => match (access, action) {
+            (SheetAccess::None, _) => Err(ApiError::NotFound),
+            (SheetAccess::Office | SheetAccess::CoWriter, Read | List) => Ok(()),
+            (SheetAccess::Recipient, Read | List) => forbidden(
+                "versions are compared by the office that writes the sheet and its partner",
+            ),
+            _ => forbidden("versions are written through the sheet"),
+        },
         Resource::SheetConcerns { access } => match (access, action) {
             (SheetAccess::None, _) => Err(ApiError::NotFound),
             (_, Read | List) => Ok(()),
@@ -755,6 +768,22 @@ mod tests {
                 Err(ApiError::NotFound)
             ));
         }
+    }
+
+    #[test]
+    fn only_the_office_and_its_partner_compare_a_sheets_versions() {
+        let c = caller(OrgKind::Landlord, Role::Admin, OrganizationId::new());
+        let r = |access| Resource::SheetVersions { access };
+        assert!(authorize(&c, Action::Read, r(SheetAccess::Office)).is_ok());
+        assert!(authorize(&c, Action::Read, r(SheetAccess::CoWriter)).is_ok());
+        assert!(matches!(
+            authorize(&c, Action::Read, r(SheetAccess::Recipient)),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&c, Action::Read, r(SheetAccess::None)),
+            Err(ApiError::NotFound)
+        ));
     }
 
     #[test]
