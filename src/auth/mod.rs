@@ -8,4 +8,4 @@ pub mod policy;
 pub mod secret_token;
 
 pub use caller::{Caller, Subject};
-pub use policy::{Action, Resource, SheetAccess, authorize};
+pub use policy::{Action, ClientRecord, Resource, SheetAccess, authorize};

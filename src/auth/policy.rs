@@ -54,6 +54,13 @@ pub enum Resource {
         office: OrganizationId,
         shared_with_caller: bool,
     },
+    /// What a client's office keeps about the client for itself, even when the client's
+    /// data is shared with a 居住支援法人: the consents, the provision log, matching.
+    ClientRecords {
+        office: OrganizationId,
+        shared_with_caller: bool,
+        record: ClientRecord,
+    },
     /// Inquiries as a whole (list, propose).
     Inquiries,
     /// One inquiry: the client's office, and the rental's landlord and agent. `Create`
@@ -99,6 +106,11 @@ pub enum Resource {
     SupportSheet {
         access: SheetAccess,
     },
+    /// Every version of one sheet, drafts included, and their comparison: the office
+    /// that writes it and its partner, not the recipients of the published version.
+    SheetVersions {
+        access: SheetAccess,
+    },
     /// The concerns reported against one sheet (list, report).
     SheetConcerns {
         access: SheetAccess,
@@ -108,6 +120,14 @@ pub enum Resource {
     OfficeSetup {
         office: OrganizationId,
     },
+}
+
+/// One of the records a client's office keeps for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientRecord {
+    Consents,
+    Provisions,
+    Matching,
 }
 
 /// How an organisation stands to one client's 生活サポートシート.
@@ -243,6 +263,30 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 };
             }
             Err(ApiError::NotFound)
+        }
+        // Whoever may not see the client gets the client's answer (404, or 403 for a
+        // role); a 居住支援法人 that sees it by consent still does not see these.
+        Resource::ClientRecords {
+            office,
+            shared_with_caller,
+            record,
+        } => {
+            authorize(
+                caller,
+                action,
+                Resource::Client {
+                    office,
+                    shared_with_caller,
+                },
+            )?;
+            if own(office) {
+                return Ok(());
+            }
+            forbidden(match record {
+                ClientRecord::Consents => "the consents are kept by the client's office",
+                ClientRecord::Provisions => "the provision record is kept by the client's office",
+                ClientRecord::Matching => "matching is done by the client's office",
+            })
         }
         Resource::Inquiries => match (caller.org_kind, action) {
             (OrgKind::SupportOffice | OrgKind::Landlord | OrgKind::RealEstateAgent, List) => Ok(()),
@@ -385,6 +429,14 @@ pub fn authorize(caller: &Caller, action: Action, resource: Resource) -> Result<
                 _ => forbidden("a viewer cannot change the sheet"),
             }
         }
+        Resource::SheetVersions { access } => match (access, action) {
+            (SheetAccess::None, _) => Err(ApiError::NotFound),
+            (SheetAccess::Office | SheetAccess::CoWriter, Read | List) => Ok(()),
+            (SheetAccess::Recipient, Read | List) => forbidden(
+                "versions are compared by the office that writes the sheet and its partner",
+            ),
+            _ => forbidden("versions are written through the sheet"),
+        },
         Resource::SheetConcerns { access } => match (access, action) {
             (SheetAccess::None, _) => Err(ApiError::NotFound),
             (_, Read | List) => Ok(()),
@@ -683,6 +735,53 @@ mod tests {
         let operator = caller(OrgKind::Operator, Role::Admin, OrganizationId::new());
         assert!(matches!(
             authorize(&operator, Action::Read, shared),
+            Err(ApiError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn a_consented_corp_sees_the_client_but_not_its_offices_own_records() {
+        let office = OrganizationId::new();
+        for record in [
+            ClientRecord::Consents,
+            ClientRecord::Provisions,
+            ClientRecord::Matching,
+        ] {
+            let r = |shared_with_caller| Resource::ClientRecords {
+                office,
+                shared_with_caller,
+                record,
+            };
+            let viewer = caller(OrgKind::SupportOffice, Role::Viewer, office);
+            assert!(authorize(&viewer, Action::Read, r(false)).is_ok());
+            let corp = caller(
+                OrgKind::HousingSupportCorp,
+                Role::Admin,
+                OrganizationId::new(),
+            );
+            assert!(matches!(
+                authorize(&corp, Action::Read, r(true)),
+                Err(ApiError::Forbidden(_))
+            ));
+            assert!(matches!(
+                authorize(&corp, Action::Read, r(false)),
+                Err(ApiError::NotFound)
+            ));
+        }
+    }
+
+    #[test]
+    fn only_the_office_and_its_partner_compare_a_sheets_versions() {
+        let c = caller(OrgKind::Landlord, Role::Admin, OrganizationId::new());
+        let r = |access| Resource::SheetVersions { access };
+        assert!(authorize(&c, Action::Read, r(SheetAccess::Office)).is_ok());
+        assert!(authorize(&c, Action::Read, r(SheetAccess::CoWriter)).is_ok());
+        assert!(matches!(
+            authorize(&c, Action::Read, r(SheetAccess::Recipient)),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&c, Action::Read, r(SheetAccess::None)),
             Err(ApiError::NotFound)
         ));
     }

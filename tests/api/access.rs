@@ -13,6 +13,9 @@
 //!   may revoke any key, but cannot create a key for another organisation;
 //! - without a token every route is 401.
 
+mod bopla;
+mod mass_assignment;
+mod matrix;
 mod meetings;
 
 use std::collections::HashMap;

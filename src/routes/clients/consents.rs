@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{load_authorized, record_access};
-use crate::auth::{Action, Caller};
+use super::{load_authorized, load_for_record, record_access};
+use crate::auth::{Action, Caller, ClientRecord};
 use crate::db::clients::{ConsentRow, ProvisionRow};
 use crate::db::{self, clients, organizations};
 use crate::domain::client::{ConsentMethod, ConsentPurpose};
@@ -216,13 +216,7 @@ pub async fn list(
     let rows = state
         .db
         .transaction(move |conn| {
-            let (client, consent) = load_authorized(conn, &caller, &id, Action::Read)?;
-            if consent.is_some() {
-                // Consents are the office's record: a consented reader does not list them.
-                return Err(ApiError::Forbidden(
-                    "the consents are kept by the client's office".into(),
-                ));
-            }
+            let client = load_for_record(conn, &caller, &id, ClientRecord::Consents)?;
             record_access(conn, &caller, &client, "read", "consents", None)?;
             Ok(clients::consents_of(conn, &id)?)
         })
@@ -303,13 +297,7 @@ pub async fn provisions(
     let rows = state
         .db
         .transaction(move |conn| {
-            let (client, consent) = load_authorized(conn, &caller, &id, Action::Read)?;
-            if consent.is_some() {
-                // The provision record is the office's: a recipient does not read it.
-                return Err(ApiError::Forbidden(
-                    "the provision record is kept by the client's office".into(),
-                ));
-            }
+            let client = load_for_record(conn, &caller, &id, ClientRecord::Provisions)?;
             record_access(conn, &caller, &client, "read", "provisions", None)?;
             Ok(clients::provisions_of(conn, &id)?)
         })

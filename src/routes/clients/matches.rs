@@ -11,10 +11,10 @@ use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::load_authorized;
+use super::load_for_record;
 use super::needs::needs_for_matching;
 use super::record_access;
-use crate::auth::{Action, Caller};
+use crate::auth::{Caller, ClientRecord};
 use crate::db::rentals::RentalRow;
 use crate::db::{DbConn, clients, rentals};
 use crate::domain::matching::{Candidate, Miss, Needs, PlaceDistance, ScorePart, Support, rank};
@@ -158,12 +158,7 @@ pub async fn matches(
         .db
         .transaction_then(
             move |conn| {
-                let (client, consent) = load_authorized(conn, &caller, &id, Action::Read)?;
-                if consent.is_some() {
-                    return Err(ApiError::Forbidden(
-                        "matching is done by the client's office".into(),
-                    ));
-                }
+                let client = load_for_record(conn, &caller, &id, ClientRecord::Matching)?;
                 let row = clients::needs_of(conn, &id)?.ok_or_else(|| {
                     ApiError::Conflict(
                         "record the client's needs first (PUT /api/v1/clients/{id}/needs)".into(),

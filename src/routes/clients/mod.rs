@@ -309,6 +309,27 @@ pub fn load_authorized(
     Ok((row, consent))
 }
 
+/// Loads a live client to read one of the records its office keeps for itself
+/// (consents, provisions, matching): the policy decides, as for the client.
+pub fn load_for_record(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    record: crate::auth::ClientRecord,
+) -> ApiResult<ClientRow> {
+    let (row, consent) = load_authorized(conn, caller, id, Action::Read)?;
+    authorize(
+        caller,
+        Action::Read,
+        Resource::ClientRecords {
+            office: OrganizationId::from_db(&row.office_org_id).map_err(ApiError::internal)?,
+            shared_with_caller: consent.is_some(),
+            record,
+        },
+    )?;
+    Ok(row)
+}
+
 /// Audit-logs an access to a client's data, and writes the provision log when the data
 /// goes to another organisation (under `consent`).
 pub fn record_access(

@@ -48,7 +48,9 @@ pub struct InquiryView {
     pub decline_reason: Option<DeclineReason>,
     pub decline_reason_label_ja: Option<String>,
     pub decline_note: Option<String>,
-    /// The client's own reason (on `withdrawn`); shown to the office only.
+    /// The client's own reason (on `withdrawn`); shown to the office only (absent for
+    /// the landlord and its agent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub withdraw_reason: Option<WithdrawReason>,
     /// No step for longer than the configured number of days.
     pub stalled: bool,
@@ -57,11 +59,13 @@ pub struct InquiryView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// The client, for the client's office.
+    /// The client, for the client's office (absent for the landlord and its agent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientSummary>,
     /// What the landlord or agent may see of the client, by consent; absent in lists
     /// (open the inquiry: that read is written to the provision log) and when the
-    /// consent has been withdrawn.
+    /// consent has been withdrawn, and for the office.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_client: Option<SharedClient>,
 }
 

@@ -87,6 +87,7 @@ pub struct SheetDocument {
     pub version: i32,
     pub state: VersionState,
     /// The newest version (for the office and its partner; absent for recipients).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_version: Option<i32>,
     pub published_version: Option<i32>,
     pub note: Option<String>,
