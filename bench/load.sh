@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}"
 fi
 cargo build --release --locked --bin sumai-link
-BIN=$PWD/target/release/sumai-link
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/sumai-link
 
 WORK=$(mktemp -d)
 SERVER_PID=
