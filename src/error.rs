@@ -222,6 +222,9 @@ impl ResponseError for ApiError {
             Self::IdempotencyKeyInUse => {
                 res.insert_header((header::RETRY_AFTER, "1"));
             }
+            Self::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
             _ => {}
         }
         res.body(serde_json::to_string(&self.to_problem()).unwrap_or_default())

@@ -71,7 +71,14 @@ pub enum PdfError {
 
 pub struct PdfRenderer {
     engine: TypstEngine,
+    /// One render per core at a time: layout is CPU-bound, and more at once would only
+    /// make each slower and starve the other requests.
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    slot_wait: std::time::Duration,
 }
+
+/// How long a render waits for a free slot before the request is told to come back.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Default for PdfRenderer {
     fn default() -> Self {
@@ -104,7 +111,35 @@ impl PdfRenderer {
             .with_static_source_file_resolver(SOURCES)
             .comemo_evict_max_age(Some(CACHE_GENERATIONS))
             .build();
-        Self { engine }
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Self {
+            engine,
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+            slot_wait: SLOT_WAIT,
+        }
+    }
+
+    /// A renderer with `slots` renders at a time, each request waiting at most `wait`.
+    pub fn with_slots(slots: usize, wait: std::time::Duration) -> Self {
+        Self {
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
+            slot_wait: wait,
+            ..Self::new()
+        }
+    }
+
+    /// Waits for a render slot; hold it while rendering. After the wait the server
+    /// is too busy: 503 with `Retry-After`.
+    pub async fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, crate::error::ApiError> {
+        let busy = || {
+            crate::error::ApiError::Unavailable(
+                "every PDF render slot is busy; retry in a few seconds".into(),
+            )
+        };
+        tokio::time::timeout(self.slot_wait, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())
     }
 
     /// Renders `template` with `data` as its `sys.inputs.data`; `created` becomes the

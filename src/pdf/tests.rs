@@ -303,3 +303,16 @@ mod support_sheet {
         }
     }
 }
+
+#[tokio::test]
+async fn renders_beyond_the_slots_wait_then_get_a_503_that_says_when_to_retry() {
+    let pdf = PdfRenderer::with_slots(1, std::time::Duration::from_millis(50));
+    let held = pdf.slot().await.unwrap();
+    let busy = pdf.slot().await.unwrap_err();
+    assert_eq!(busy.slug(), "unavailable");
+    let res = actix_web::ResponseError::error_response(&busy);
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    drop(held);
+    assert!(pdf.slot().await.is_ok(), "a slot frees when its render ends");
+}

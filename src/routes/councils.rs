@@ -99,8 +99,10 @@ pub async fn meetings_report(
         ),
         ReportFormat::Pdf => {
             let pdf = state.pdf.clone();
+            let slot = pdf.slot().await?;
             let span = tracing::Span::current();
             let (bytes, back) = web::block(move || {
+                let _slot = slot;
                 let bytes = span.in_scope(|| pdf.render_council_report(&report));
                 (bytes, report)
             })

@@ -84,9 +84,13 @@ pub async fn body(
         SheetFormat::Pdf => {
             let p = printable_of(loaded, doc, recipient);
             let pdf = state.pdf.clone();
+            let slot = pdf.slot().await?;
             let span = tracing::Span::current();
-            web::block(move || span.in_scope(|| pdf.render_support_sheet(&p, chrono::Utc::now())))
-                .await?
+            web::block(move || {
+                let _slot = slot;
+                span.in_scope(|| pdf.render_support_sheet(&p, chrono::Utc::now()))
+            })
+            .await?
                 .map_err(ApiError::internal)
         }
     }
