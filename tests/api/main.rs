@@ -10,6 +10,7 @@ mod clients;
 mod compliance;
 mod councils;
 mod errors;
+mod fuzz_findings;
 mod geocoder;
 mod health;
 mod helpers;
