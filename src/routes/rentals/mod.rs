@@ -585,7 +585,10 @@ pub async fn history(
 
 /// The rentals the caller's organisation owns or manages, in registration order.
 #[utoipa::path(tag = "rentals", params(PageQuery), responses(
-    (status = 200, body = Page<RentalView>),
+    (status = 200, body = Page<RentalView>, links(
+        ("read" = (operation_id = "rentals_read", parameters(("id" = "$response.body#/items/0/id")),
+            description = "Read the first rental of the page (then change it with its ETag)")),
+    )),
     (status = 400, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[get("/rentals/mine")]
