@@ -2,7 +2,9 @@
 //! repository root is this document; a test fails when the two differ.
 
 use actix_web::App;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -57,8 +59,133 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    unique_operation_ids(&mut api);
+    common_responses(&mut api);
     crate::middleware::contract::describe(&mut api);
+    describe_responses(&mut api);
     api
+}
+
+/// Every operation of the document, with its path.
+fn operations_mut(api: &mut utoipa::openapi::OpenApi) -> Vec<(&str, &mut Operation)> {
+    let mut out = Vec::new();
+    for (path, item) in api.paths.paths.iter_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.push((path.as_str(), op));
+        }
+    }
+    out
+}
+
+/// utoipa names an operation after its handler (`read`, `create`), so several would share
+/// a name, which OpenAPI forbids and which breaks links and client generators. An API
+/// operation's id gets the fixed segments of its path in front, leaving out trailing
+/// segments the handler's name already says: `read` of `/api/v1/clients/{id}/needs` is
+/// `clients_needs_read`, `matches` of `/api/v1/clients/{id}/matches` is
+/// `clients_matches`.
+fn unique_operation_ids(api: &mut utoipa::openapi::OpenApi) {
+    for (path, op) in operations_mut(api) {
+        let (Some(rest), Some(name)) = (path.strip_prefix("/api/v1/"), &op.operation_id) else {
+            continue;
+        };
+        let mut segments: Vec<String> = rest
+            .split('/')
+            .filter(|s| !s.is_empty() && !s.starts_with('{'))
+            .map(|s| s.replace('-', "_"))
+            .collect();
+        let words = format!("_{name}_");
+        while segments
+            .last()
+            .is_some_and(|s| words.contains(&format!("_{s}_")))
+        {
+            segments.pop();
+        }
+        segments.push(name.clone());
+        op.operation_id = Some(segments.join("_"));
+    }
+}
+
+/// Answers that come from the extractors and middleware rather than the handler, so the
+/// handlers' annotations leave them out; each is added where it can happen, unless the
+/// annotation already describes it: 400 when a path, query or header parameter or the
+/// body cannot be read, 401 without a valid bearer token, 412 and 428 for a stale or
+/// missing `If-Match` where the operation takes one, 413 and 415 for a body too large
+/// or of another media type.
+fn common_responses(api: &mut utoipa::openapi::OpenApi) {
+    for (_, op) in operations_mut(api) {
+        let params = op.parameters.as_deref().unwrap_or_default();
+        let has_params = !params.is_empty();
+        let if_match = params.iter().any(|p| match p {
+            RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == "If-Match",
+            RefOr::Ref(_) => false,
+        });
+        let has_body = op.request_body.is_some();
+        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+        let mut add = |status: &str, description: &str| {
+            op.responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert_with(|| problem_response(description));
+        };
+        if has_params || has_body {
+            add("400", "A parameter, header or the body cannot be read");
+        }
+        if secured {
+            add("401", "No bearer token, or it is invalid or expired");
+        }
+        if if_match {
+            add("412", "The ETag in If-Match is not the current one");
+            add("428", "The If-Match header is missing");
+        }
+        if has_body {
+            add("413", "The body is larger than the limit");
+            add("415", "The body is not of the documented media type");
+        }
+    }
+}
+
+fn problem_response(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build();
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/problem+json", content)
+            .build(),
+    )
+}
+
+/// OpenAPI requires a description on every response; where the annotation gives none,
+/// the status's reason phrase.
+fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
+    for (_, op) in operations_mut(api) {
+        for (status, response) in op.responses.responses.iter_mut() {
+            let RefOr::T(response) = response else {
+                continue;
+            };
+            if response.description.is_empty() {
+                let reason = status
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                    .and_then(|s| s.canonical_reason());
+                response.description = reason.unwrap_or("Response").to_owned();
+            }
+        }
+    }
 }
 
 pub fn yaml() -> Result<String, String> {

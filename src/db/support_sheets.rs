@@ -164,6 +164,8 @@ pub fn page(
     let org = caller.organization_id.to_string();
     let mut q = support_sheets::table
         .inner_join(clients::table.on(clients::id.eq(support_sheets::client_id)))
+        // A removed client's sheet leaves the lists with the client.
+        .filter(clients::deleted_at.is_null())
         .into_boxed();
     if caller.org_kind == crate::domain::organization::OrgKind::SupportOffice {
         q = q.filter(support_sheets::office_org_id.eq(org));

@@ -314,5 +314,8 @@ async fn renders_beyond_the_slots_wait_then_get_a_503_that_says_when_to_retry() 
     assert_eq!(res.status().as_u16(), 503);
     assert_eq!(res.headers().get("retry-after").unwrap(), "5");
     drop(held);
-    assert!(pdf.slot().await.is_ok(), "a slot frees when its render ends");
+    assert!(
+        pdf.slot().await.is_ok(),
+        "a slot frees when its render ends"
+    );
 }

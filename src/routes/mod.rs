@@ -71,6 +71,7 @@ impl FromRequest for IfMatch {
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

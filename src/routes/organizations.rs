@@ -101,6 +101,7 @@ pub struct CreatedOrganization {
 pub struct OrganizationListQuery {
     /// Only organisations of this kind.
     pub kind: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -171,6 +171,7 @@ pub struct UserListQuery {
     /// The organisation whose users to list; defaults to the caller's (the operator may
     /// omit it to list everyone).
     pub organization_id: Option<OrganizationId>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

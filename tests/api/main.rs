@@ -13,6 +13,7 @@ mod compliance;
 mod councils;
 mod durability;
 mod errors;
+mod fuzz_findings;
 mod geocoder;
 mod health;
 mod helpers;

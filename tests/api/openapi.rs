@@ -72,3 +72,34 @@ async fn the_server_serves_its_openapi_document() {
         sumai_link::openapi::yaml().unwrap()
     );
 }
+
+#[test]
+fn operation_ids_are_unique_and_every_link_names_one() {
+    let value = serde_json::to_value(sumai_link::openapi::document()).unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (path, item) in value["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap().to_owned();
+            let other = ids.insert(id.clone(), format!("{method} {path}"));
+            assert!(other.is_none(), "operationId {id} used twice: {other:?}");
+        }
+    }
+    let mut links = 0;
+    for item in value["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                let Some(map) = response.get("links").and_then(|l| l.as_object()) else {
+                    continue;
+                };
+                for link in map.values() {
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(ids.contains_key(target), "a link names {target}");
+                    links += 1;
+                }
+            }
+        }
+    }
+    // The stateful flows the fuzzer follows: rental create → read → update,
+    // client → needs → matches → inquiry.
+    assert!(links >= 7, "{links} links");
+}

@@ -50,6 +50,7 @@ pub struct SearchParams {
     /// Only certified 居住サポート住宅.
     pub support_housing: Option<bool>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -35,6 +35,7 @@ const DATE_SLACK_DAYS: i32 = 30;
 #[serde(deny_unknown_fields)]
 pub struct MatchQuery {
     /// How many matches, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -129,7 +130,11 @@ fn candidate_of(e: &Entry) -> Candidate {
 
 /// Ranks rentals for one of the office's clients.
 #[utoipa::path(tag = "clients", params(("id" = uuid::Uuid, Path), MatchQuery), responses(
-    (status = 200, body = MatchResult),
+    (status = 200, body = MatchResult, links(
+        ("propose" = (operation_id = "inquiries_create",
+            request_body = json!({"client_id": "$request.path.id", "rental_id": "$response.body#/matches/0/rental/id"}),
+            description = "Propose the best-ranked rental to the client")),
+    )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the client's needs are not recorded yet"),

@@ -375,7 +375,14 @@ pub fn record_access(
 
 /// Registers a client of the caller's office (staff or admin).
 #[utoipa::path(tag = "clients", request_body = ClientInput, responses(
-    (status = 201, body = ClientView, headers(("ETag" = String), ("Location" = String))),
+    (status = 201, body = ClientView, headers(("ETag" = String), ("Location" = String)), links(
+        ("read" = (operation_id = "clients_read", parameters(("id" = "$response.body#/id")),
+            description = "Read the client just created")),
+        ("needs" = (operation_id = "clients_needs_put", parameters(("id" = "$response.body#/id")),
+            description = "Record the new client's needs (the first save needs no If-Match)")),
+        ("matches" = (operation_id = "clients_matches", parameters(("id" = "$response.body#/id")),
+            description = "Rank rentals for the new client (409 until its needs are recorded)")),
+    )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
@@ -434,6 +441,7 @@ pub async fn create(
 pub struct ClientListQuery {
     /// Only clients in this state.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -441,7 +449,10 @@ pub struct ClientListQuery {
 /// Lists the office's clients (pseudonyms only), or for a 居住支援法人 the clients whose
 /// data was shared with it by consent.
 #[utoipa::path(tag = "clients", params(ClientListQuery), responses(
-    (status = 200, body = Page<ClientSummary>),
+    (status = 200, body = Page<ClientSummary>, links(
+        ("matches" = (operation_id = "clients_matches", parameters(("id" = "$response.body#/items/0/id")),
+            description = "Rank rentals for the first client of the page")),
+    )),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]

@@ -5,6 +5,8 @@
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{Object, Schema};
 
 use super::{load_authorized, record_access};
 use crate::auth::{Action, Caller};
@@ -70,14 +72,45 @@ pub struct NeedsInput {
     pub own_words: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// The client's needs as recorded: every field of [`NeedsInput`] and the record's version.
+#[derive(Debug, Serialize)]
 pub struct NeedsView {
     #[serde(flatten)]
     pub needs: NeedsInput,
+    #[serde(flatten)]
+    pub record: NeedsRecord,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedsRecord {
     pub version: i32,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub updated_by_user_id: Option<String>,
+}
+
+/// One object with the properties of both parts. The derived schema would be `allOf`
+/// [`NeedsInput`] and the rest, and as `NeedsInput` refuses unknown fields no answer
+/// could match it.
+impl utoipa::PartialSchema for NeedsView {
+    fn schema() -> RefOr<Schema> {
+        let (RefOr::T(Schema::Object(mut view)), RefOr::T(Schema::Object(record))) =
+            (NeedsInput::schema(), NeedsRecord::schema())
+        else {
+            return RefOr::T(Schema::Object(Object::new()));
+        };
+        view.additional_properties = None;
+        view.description = Some("The client's needs as recorded, with their version.".into());
+        view.properties.extend(record.properties);
+        view.required.extend(record.required);
+        RefOr::T(Schema::Object(view))
+    }
+}
+
+impl ToSchema for NeedsView {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <NeedsInput as ToSchema>::schemas(schemas);
+    }
 }
 
 fn validate(client_id: &str, n: NeedsInput, f: &mut Fields) -> Option<NeedsRow> {
@@ -205,9 +238,11 @@ pub fn view_of(row: &NeedsRow) -> ApiResult<NeedsView> {
             ground_floor_or_elevator: row.ground_floor_or_elevator,
             own_words: row.own_words.clone(),
         },
-        version: row.version,
-        updated_at: utc(row.updated_at),
-        updated_by_user_id: row.updated_by_user_id.clone(),
+        record: NeedsRecord {
+            version: row.version,
+            updated_at: utc(row.updated_at),
+            updated_by_user_id: row.updated_by_user_id.clone(),
+        },
     })
 }
 
@@ -274,7 +309,7 @@ pub async fn read(
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(view.version)))
+        .insert_header(("ETag", etag(view.record.version)))
         .json(view))
 }
 
@@ -283,7 +318,10 @@ pub async fn read(
 #[utoipa::path(tag = "clients", request_body = NeedsInput,
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "the ETag you read (not on the first save)")),
     responses(
-        (status = 200, body = NeedsView, headers(("ETag" = String))),
+        (status = 200, body = NeedsView, headers(("ETag" = String)), links(
+            ("matches" = (operation_id = "clients_matches", parameters(("id" = "$request.path.id")),
+                description = "Rank rentals for the client whose needs were just saved")),
+        )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 412, body = Problem, content_type = "application/problem+json"),
@@ -332,6 +370,6 @@ pub async fn put(
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(view.version)))
+        .insert_header(("ETag", etag(view.record.version)))
         .json(view))
 }

@@ -131,6 +131,7 @@ pub struct MonthListQuery {
     /// The last month, YYYY-MM.
     pub to: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -219,7 +219,13 @@ pub async fn register(
 /// Registers a rental. Without coordinates the address is geocoded; if that fails the
 /// rental is still saved, with `geocode_status` `failed` and no point.
 #[utoipa::path(tag = "rentals", request_body = RentalInput, responses(
-    (status = 201, body = RentalView, headers(("ETag" = String), ("Location" = String))),
+    (status = 201, body = RentalView, headers(("ETag" = String), ("Location" = String)), links(
+        ("read" = (operation_id = "rentals_read", parameters(("id" = "$response.body#/id")),
+            description = "Read the rental just registered")),
+        ("update" = (operation_id = "rentals_update",
+            parameters(("id" = "$response.body#/id"), ("header.If-Match" = "$response.header.ETag")),
+            description = "Change the rental just registered, with the ETag of the answer")),
+    )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -253,7 +259,11 @@ pub async fn load_authorized(
 
 /// Reads one rental.
 #[utoipa::path(tag = "rentals", params(("id" = uuid::Uuid, Path)), responses(
-    (status = 200, body = RentalView, headers(("ETag" = String))),
+    (status = 200, body = RentalView, headers(("ETag" = String)), links(
+        ("update" = (operation_id = "rentals_update",
+            parameters(("id" = "$request.path.id"), ("header.If-Match" = "$response.header.ETag")),
+            description = "Change the rental just read, with its ETag")),
+    )),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
@@ -575,7 +585,10 @@ pub async fn history(
 
 /// The rentals the caller's organisation owns or manages, in registration order.
 #[utoipa::path(tag = "rentals", params(PageQuery), responses(
-    (status = 200, body = Page<RentalView>),
+    (status = 200, body = Page<RentalView>, links(
+        ("read" = (operation_id = "rentals_read", parameters(("id" = "$response.body#/items/0/id")),
+            description = "Read the first rental of the page (then change it with its ETag)")),
+    )),
     (status = 400, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[get("/rentals/mine")]

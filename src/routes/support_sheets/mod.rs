@@ -291,6 +291,7 @@ pub async fn create(
 pub struct ListQuery {
     /// Only the sheet of this client.
     pub client_id: Option<uuid::Uuid>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -91,7 +91,7 @@ pub async fn body(
                 span.in_scope(|| pdf.render_support_sheet(&p, chrono::Utc::now()))
             })
             .await?
-                .map_err(ApiError::internal)
+            .map_err(ApiError::internal)
         }
     }
 }
