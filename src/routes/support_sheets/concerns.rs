@@ -117,6 +117,27 @@ pub async fn report(
 
 /// Reports a concern against sheet `id` (API and portal): routed with the published
 /// version, queued as a webhook event and audited in one transaction.
+/// The client's consent in force to share its sheet (a section of it, or everything
+/// with a 居住支援法人) with `org`.
+fn sheet_consent(
+    conn: &mut db::DbConn,
+    client_id: &str,
+    org: &str,
+) -> ApiResult<Option<db::clients::ConsentRow>> {
+    if let Some(c) = support_sheets::section_consents(conn, client_id, org)?
+        .into_iter()
+        .next()
+    {
+        return Ok(Some(c));
+    }
+    Ok(db::clients::active_consent(
+        conn,
+        client_id,
+        "share_with_corp",
+        Some(org),
+    )?)
+}
+
 pub async fn report_concern(
     state: &AppState,
     caller: Caller,
@@ -165,10 +186,31 @@ pub async fn report_concern(
             };
             support_sheets::insert_concern(conn, &row)?;
             let mut orgs = vec![loaded.sheet.office_org_id.clone()];
+            // The contact's organisation gets the event (the client's pseudonym and the
+            // note) only under the client's consent to share the sheet with it; without
+            // one the office alone hears of it, and calls the contact itself.
             if let Some(o) = to.organization_id.map(|o| o.to_string())
                 && !orgs.contains(&o)
                 && o != caller.organization_id.to_string()
+                && let Some(consent) = sheet_consent(conn, &loaded.client.id, &o)?
             {
+                let now = db::now();
+                db::clients::log_provision(
+                    conn,
+                    &db::clients::ProvisionRow {
+                        id: db::new_id(),
+                        client_id: loaded.client.id.clone(),
+                        recipient_org_id: o.clone(),
+                        consent_id: consent.id,
+                        purpose: consent.purpose,
+                        items: "support_sheet_concern".into(),
+                        provided_at: now,
+                        provided_by_user_id: caller.user_id().map(|u| u.to_string()),
+                        keep_until: crate::domain::client::keep_provision_until(
+                            crate::domain::time::date_in_tokyo(utc(now)),
+                        ),
+                    },
+                )?;
                 orgs.push(o);
             }
             outbox::enqueue(

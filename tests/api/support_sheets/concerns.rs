@@ -155,3 +155,94 @@ async fn a_landlords_concern_reaches_the_contact_the_sheet_names_and_the_office(
             .all(|c| c["reported_by_org_id"] == landlord.as_str())
     );
 }
+
+/// A sheet may name any organisation as a contact, but the concern (the client's
+/// pseudonym and the landlord's note) only goes to one the client consented to share
+/// the sheet with; the office still hears of it.
+#[tokio::test]
+async fn a_concern_reaches_a_contacts_organisation_only_under_the_clients_consent() {
+    let app = app().await;
+    let id = demo_sheet(&app).await;
+    let hsc = app.org_of("hsc").await;
+    let hsc_hooks = receiver(204).await;
+    let office_hooks = receiver(204).await;
+    subscribe(
+        &app,
+        "hsc",
+        &hook_url(&hsc_hooks),
+        json!(["support_sheet.concern"]),
+    )
+    .await;
+    subscribe(
+        &app,
+        "office",
+        &hook_url(&office_hooks),
+        json!(["support_sheet.concern"]),
+    )
+    .await;
+
+    // A new version whose 居住支援法人 contact names the 居住支援協議会 (no consent).
+    let sheet: Value = app
+        .get(&format!("/api/v1/support-sheets/{id}"), "office")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut sections = sheet["sections"].clone();
+    let network = sections["network"].as_array_mut().unwrap();
+    let corp = network.iter_mut().find(|c| c["key"] == "corp").unwrap();
+    corp["organization_id"] = json!(hsc);
+    let etag = format!("\"{}\"", sheet["latest_version"].as_i64().unwrap_or(2));
+    let res = super::put(
+        &app,
+        &id,
+        "office",
+        Some(&etag),
+        json!({"sections": sections, "note": "連絡先の法人を変更"}),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let version: Value = app
+        .get(&format!("/api/v1/support-sheets/{id}"), "office")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/support-sheets/{id}/publish"),
+            "office",
+            json!({"version": version["version"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let provisions = super::provisions_to(&app, &hsc).await;
+
+    let res = app
+        .post(
+            &format!("/api/v1/support-sheets/{id}/concerns"),
+            "landlord",
+            json!({"kind": "no_answer", "note": "応答がありません"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let concern: Value = res.json().await.unwrap();
+    assert_eq!(concern["routed_to"]["contact_key"], "corp");
+
+    let got = received(&office_hooks, 1).await;
+    let event: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(event["data"]["concern_id"], concern["id"]);
+    // Give a wrong delivery time to arrive, then check none did.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let wrong = hsc_hooks.received_requests().await.unwrap_or_default();
+    assert!(
+        wrong.is_empty(),
+        "the 協議会 has no consent: it must not receive the concern"
+    );
+    assert_eq!(super::provisions_to(&app, &hsc).await, provisions);
+}
