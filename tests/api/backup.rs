@@ -3,25 +3,16 @@
 //! the copy verifies.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 use crate::clients::new_client;
-use crate::helpers::{JWT_SECRET, TestApp, TestDatabase, spawn_app, spawn_app_on};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sumai-link");
+use crate::helpers::{TestApp, TestDatabase, spawn_app, spawn_app_on, sumai_command};
 
 fn sumai(args: &[&str], database_url: &str) -> Output {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("SUMAI_") || k == "DATABASE_URL" || k == "RUST_LOG" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.args(args)
-        .env("DATABASE_URL", database_url)
-        .env("SUMAI_JWT_SECRET", JWT_SECRET)
+    sumai_command(database_url)
+        .args(args)
         .output()
         .expect("run sumai-link")
 }

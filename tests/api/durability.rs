@@ -5,7 +5,7 @@
 //! PostgreSQL, whichever the suite runs on.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,10 +13,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::helpers::{DEMO_PASSWORD, JWT_SECRET, TestDatabase, email};
+use crate::helpers::{DEMO_PASSWORD, TestDatabase, email, sumai_command};
 use crate::rentals::{sample, with};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sumai-link");
 
 struct Served {
     child: Child,
@@ -40,16 +38,8 @@ fn free_port() -> u16 {
 
 async fn serve(database_url: &str) -> Served {
     let port = free_port();
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("SUMAI_") || k == "DATABASE_URL" || k == "RUST_LOG" {
-            cmd.env_remove(k);
-        }
-    }
-    let child = cmd
+    let child = sumai_command(database_url)
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", database_url)
-        .env("SUMAI_JWT_SECRET", JWT_SECRET)
         .env("SUMAI_GEOCODER_URL", "off")
         .env("SUMAI_RATE_LIMIT_LOGIN", "off")
         .env("RUST_LOG", "warn")
@@ -109,8 +99,7 @@ struct Ledger {
 }
 
 fn client_write(n: usize, responsible: &str) -> Write {
-    let mut body = crate::clients::client_body(&format!("DK-{n:05}"), responsible);
-    body["display_code"] = json!(format!("DK-{n:05}"));
+    let body = crate::clients::client_body(&format!("DK-{n:05}"), responsible);
     Write {
         path: "/api/v1/clients",
         account: "office",

@@ -151,6 +151,20 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     app
 }
 
+/// The real `sumai-link` binary on `database_url`, with nothing inherited from this
+/// process's environment that could change its settings.
+pub fn sumai_command(database_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sumai-link"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SUMAI_") || k == "DATABASE_URL" || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("DATABASE_URL", database_url)
+        .env("SUMAI_JWT_SECRET", JWT_SECRET);
+    cmd
+}
+
 /// The server on an empty database.
 pub async fn spawn_bare_app(extra: &[(&str, &str)]) -> TestApp {
     spawn_app_on(TestDatabase::new(), extra).await
