@@ -64,6 +64,9 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A deprecated operation after its sunset.
+    #[error("{0}")]
+    Gone(String),
     #[error("this update needs an If-Match header with the resource's ETag")]
     PreconditionRequired,
     #[error("the resource was changed since it was read; read it again and retry")]
@@ -121,6 +124,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not-found",
             Self::Conflict(_) => "conflict",
+            Self::Gone(_) => "gone",
             Self::PreconditionRequired => "precondition-required",
             Self::PreconditionFailed => "precondition-failed",
             Self::PayloadTooLarge(_) => "payload-too-large",
@@ -183,6 +187,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -338,6 +343,12 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         description: "The change conflicts with the stored state (a duplicate unique value, or an object still referenced).",
     },
     ProblemType {
+        slug: "gone",
+        status: 410,
+        title: "Operation retired",
+        description: "The operation was deprecated and has passed its sunset date; the detail names the operation that replaces it (README, Versioning and deprecation).",
+    },
+    ProblemType {
         slug: "precondition-failed",
         status: 412,
         title: "Stale ETag",
@@ -420,6 +431,7 @@ mod tests {
             ApiError::Forbidden("x".into()),
             ApiError::NotFound,
             ApiError::Conflict("x".into()),
+            ApiError::Gone("x".into()),
             ApiError::PreconditionRequired,
             ApiError::PreconditionFailed,
             ApiError::PayloadTooLarge(1),

@@ -2,6 +2,7 @@
 //! meetings and 生活サポートシート for housing people with disabilities.
 
 pub mod accounts;
+pub mod api_docs;
 pub mod auth;
 pub mod config;
 pub mod datagen;

@@ -192,10 +192,15 @@ fn run(
             .split_for_parts();
         // The portal's pages are not part of the API's contract (openapi.yaml).
         app.route("/openapi.yaml", web::get().to(serve_spec))
+            .configure(crate::api_docs::configure)
             .configure(crate::portal::configure)
             .default_service(web::to(not_found))
             .wrap(actix_web::middleware::from_fn(
                 crate::middleware::idempotency::idempotency,
+            ))
+            // Outside the idempotency layer, so a replayed answer says it too.
+            .wrap(actix_web::middleware::from_fn(
+                crate::middleware::deprecation::deprecation,
             ))
             .wrap(actix_web::middleware::from_fn(
                 crate::middleware::rate_limit::rate_limit,

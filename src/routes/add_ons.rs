@@ -157,8 +157,10 @@ fn bad(field: &str, detail: impl Into<String>) -> ApiError {
 /// meetings, sessions and reports the claim rests on, or the reasons. `format=csv` gives
 /// the same as a CSV file for the billing staff.
 #[utoipa::path(tag = "offices", params(("id" = uuid::Uuid, Path), AddOnsQuery), responses(
-    (status = 200, body = OfficeAddOns, content_type = "application/json"),
-    (status = 200, description = "format=csv: one row per client and add-on", body = String, content_type = "text/csv"),
+    (status = 200, description = "The month's add-ons: JSON, or with format=csv one row per client and add-on", content(
+        (OfficeAddOns = "application/json"),
+        (String = "text/csv"),
+    )),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]

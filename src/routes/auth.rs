@@ -56,7 +56,7 @@ pub struct TokenResponse {
 const WRONG_CREDENTIALS: &str = "the e-mail address or password is wrong";
 
 /// Signs in and returns an access token and a refresh token.
-#[utoipa::path(tag = "auth", request_body = TokenRequest, responses(
+#[utoipa::path(tag = "auth", operation_id = "auth_token", request_body = TokenRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -82,7 +82,7 @@ pub async fn post_token(
 
 /// Exchanges a refresh token for new tokens; the old one is spent. Presenting a spent
 /// token again revokes the whole login.
-#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses(
+#[utoipa::path(tag = "auth", operation_id = "auth_refresh", request_body = RefreshRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 401, body = Problem, content_type = "application/problem+json"),
 ), security(()))]
@@ -97,7 +97,7 @@ pub async fn post_refresh(
 
 /// Ends the login the refresh token belongs to: it and every token rotated from it stop
 /// working.
-#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses(
+#[utoipa::path(tag = "auth", operation_id = "auth_logout", request_body = RefreshRequest, responses(
     (status = 204, description = "logged out (also when the token was already revoked or unknown)"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ), security(()))]

@@ -3,7 +3,7 @@
 //! come from. A draft is the office's own; once submitted it is read-only, and the
 //! council it is addressed to may read it. Nobody else outside the office sees it.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -297,7 +297,29 @@ pub async fn create(
 
 /// Replaces a draft (all fields, as on creation); needs `If-Match`. A submitted report
 /// is read-only (409).
-#[utoipa::path(tag = "council-reports", request_body = ReportInput,
+#[utoipa::path(operation_id = "council_reports_replace", tag = "council-reports", request_body = ReportInput,
+    params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
+    responses(
+        (status = 200, body = ReportView, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "already submitted"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+#[put("/council-reports/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
+    body: web::Json<ReportInput>,
+) -> ApiResult<HttpResponse> {
+    replace_record(state, caller, id, if_match, body).await
+}
+
+/// The same as `PUT /council-reports/{id}`, under the method it first had: deprecated, with the
+/// `Deprecation` and `Sunset` headers (README, Versioning and deprecation).
+#[utoipa::path(operation_id = "council_reports_update", tag = "council-reports", request_body = ReportInput,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
     responses(
         (status = 200, body = ReportView, headers(("ETag" = String))),
@@ -308,6 +330,16 @@ pub async fn create(
     ), security(("bearer" = [])))]
 #[patch("/council-reports/{id}")]
 pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
+    body: web::Json<ReportInput>,
+) -> ApiResult<HttpResponse> {
+    replace_record(state, caller, id, if_match, body).await
+}
+
+async fn replace_record(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<uuid::Uuid>,

@@ -51,7 +51,7 @@ fn invalid(field: &'static str, message: String) -> ApiError {
 /// issues raised by category with examples, written reports received, and landlords'
 /// refusals by reason. Clients appear only as counts, except those who consented to be
 /// named in council reports.
-#[utoipa::path(tag = "councils", params(("id" = uuid::Uuid, Path), ReportQuery), responses(
+#[utoipa::path(tag = "councils", operation_id = "councils_meetings_report", params(("id" = uuid::Uuid, Path), ReportQuery), responses(
     (status = 200, description = "The report in the format asked for", content(
         (CouncilReport = "application/json"),
         (String = "text/csv"),

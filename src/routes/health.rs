@@ -13,7 +13,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)), security(()))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -24,7 +24,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = Health),
     (status = 503, body = Problem, content_type = "application/problem+json"),
-))]
+), security(()))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::ApiError> {
     state.db.ping().await?;
@@ -37,7 +37,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, crate::e
 }
 
 /// Prometheus text: request counts and latency histograms by route and status.
-#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(tag = "operations", operation_id = "metrics", responses((status = 200, content_type = "text/plain", body = String)), security(()))]
 #[get("/metrics")]
 pub async fn get_metrics(metrics: web::Data<crate::metrics::Metrics>) -> HttpResponse {
     HttpResponse::Ok()

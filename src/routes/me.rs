@@ -37,7 +37,7 @@ pub struct Me {
 }
 
 /// Returns the caller, its organisation's id and kind, and its role.
-#[utoipa::path(tag = "me", responses(
+#[utoipa::path(tag = "me", operation_id = "me_read", responses(
     (status = 200, body = Me),
     (status = 401, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]

@@ -259,7 +259,7 @@ pub struct MonthView {
 
 /// Closes a month of the office (staff or admin): its meetings are locked from now on
 /// and are corrected only by amendments. Closing a closed month changes nothing.
-#[utoipa::path(tag = "offices", params(("id" = uuid::Uuid, Path), ("month" = String, Path, description = "YYYY-MM")), responses(
+#[utoipa::path(tag = "offices", operation_id = "offices_close_month", params(("id" = uuid::Uuid, Path), ("month" = String, Path, description = "YYYY-MM")), responses(
     (status = 200, body = MonthView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -7,7 +7,7 @@ use crate::error::{ApiError, PROBLEM_TYPES, ProblemType};
 
 /// Describes one problem type.
 #[utoipa::path(tag = "operations", params(("slug" = String, Path, description = "the slug of a problem type")),
-    responses((status = 200, body = ProblemType), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProblemType), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")), security(()))]
 #[get("/problems/{slug}")]
 pub async fn problem_type(slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
     PROBLEM_TYPES

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod api_docs;
 mod api_keys;
 mod audit;
 mod auth;
@@ -34,4 +35,5 @@ mod security_headers;
 mod shutdown;
 mod support_sheets;
 mod users;
+mod versioning;
 mod webhooks;

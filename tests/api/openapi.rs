@@ -103,3 +103,111 @@ fn operation_ids_are_unique_and_every_link_names_one() {
     // client → needs → matches → inquiry.
     assert!(links >= 7, "{links} links");
 }
+
+/// What an integrator (and a client generator) relies on in every operation: an id, a
+/// summary, a tag, examples of the JSON it sends and receives, problem documents for
+/// its errors; and the YAML reads the same in YAML 1.1 (PyYAML) as in 1.2.
+#[test]
+fn every_operation_is_described_for_client_generators() {
+    let doc = sumai_link::openapi::document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["servers"][0]["url"].is_string());
+    assert_eq!(doc["info"]["license"]["identifier"], "MIT OR Apache-2.0");
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut bodies = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !id.is_empty(),
+                "{at}: operationId {id:?}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}: no summary"
+            );
+            let op_tags = op["tags"].as_array().unwrap();
+            assert!(
+                op_tags.len() == 1 && tags.contains(&op_tags[0].as_str().unwrap()),
+                "{at}: tags {op_tags:?}"
+            );
+            let mut contents = vec![];
+            if let Some(c) = op["requestBody"]["content"].as_object() {
+                contents.push(("request", c));
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let Some(c) = response["content"].as_object() else {
+                    continue;
+                };
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        c.contains_key("application/problem+json"),
+                        "{at}: {status} is not a problem document"
+                    );
+                }
+                contents.push((status.as_str(), c));
+            }
+            for (which, content) in contents {
+                for (media_type, body) in content {
+                    if media_type.ends_with("json") {
+                        assert!(
+                            body.get("example").is_some() || body.get("examples").is_some(),
+                            "{at}: {which} {media_type} has no example"
+                        );
+                        bodies += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(bodies > 300, "{bodies} JSON bodies");
+}
+
+#[test]
+fn lists_refer_to_their_items_schema_and_unions_name_their_variants() {
+    let doc = sumai_link::openapi::document();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        if let Some(item) = name.strip_prefix("Page_") {
+            assert_eq!(
+                schema["properties"]["items"]["items"]["$ref"],
+                format!("#/components/schemas/{item}"),
+                "{name}"
+            );
+        }
+    }
+    let titles: Vec<&str> = schemas["TokenRequest"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "TokenRequestPassword",
+            "TokenRequestApiKey",
+            "TokenRequestRefreshToken"
+        ]
+    );
+}
+
+#[test]
+fn the_yaml_quotes_what_yaml_1_1_would_read_as_a_boolean() {
+    let yaml = sumai_link::openapi::yaml().unwrap();
+    // `Evidence` has a property named `on`; unquoted, PyYAML reads it as `true`.
+    assert!(yaml.contains("\n        - \"on\"\n") || yaml.contains("- \"on\""));
+    assert!(
+        !yaml
+            .lines()
+            .any(|l| l.trim() == "- on" || l.trim() == "on:")
+    );
+    let back: serde_json::Value = yaml_serde::from_str(&yaml).unwrap();
+    assert_eq!(back, sumai_link::openapi::document());
+}

@@ -53,6 +53,7 @@ pub struct RentalInput {
     pub unit_floor: i32,
     pub elevator: bool,
     #[serde(default)]
+    #[schema(value_type = Vec<Accessibility>)]
     pub accessibility: Vec<String>,
     pub floor_area_m2: f64,
     /// 1R, 1K, 1DK, 1LDK, 2K … 5SLDK.
@@ -84,6 +85,7 @@ pub struct RentalInput {
     pub accepted_categories: Vec<String>,
     /// What the landlord asks for.
     #[serde(default)]
+    #[schema(value_type = Vec<Condition>)]
     pub conditions: Vec<String>,
     #[serde(default)]
     pub pets_allowed: bool,

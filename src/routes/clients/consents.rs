@@ -43,6 +43,7 @@ pub struct NewConsent {
     pub sheet_section: Option<String>,
     pub method: ConsentMethod,
     /// The day the person gave it, YYYY-MM-DD.
+    #[schema(value_type = String, format = Date)]
     pub given_on: String,
     pub note: Option<String>,
 }

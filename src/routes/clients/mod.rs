@@ -6,7 +6,7 @@ pub mod consents;
 pub mod matches;
 pub mod needs;
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -79,7 +79,7 @@ pub struct ClientSummary {
     pub responsible_user_id: Option<String>,
 }
 
-/// A new client, or (in a PATCH) the fields to change.
+/// A new client, or (PUT) the whole record that replaces it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
@@ -87,16 +87,21 @@ pub struct ClientInput {
     pub name: String,
     pub name_kana: Option<String>,
     /// YYYY-MM-DD
+    #[schema(value_type = String, format = Date)]
     pub date_of_birth: String,
     /// Categories from the rental register's list (disability_mental, elderly, …).
+    #[schema(value_type = Vec<Category>)]
     pub categories: Vec<String>,
+    #[schema(value_type = CurrentPlace)]
     pub current_place: String,
     pub current_place_note: Option<String>,
     /// YYYY-MM-DD
+    #[schema(value_type = Option<String>, format = Date)]
     pub target_move_date: Option<String>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub responsible_user_id: Option<String>,
     /// searching (default), housed or closed.
+    #[schema(value_type = Option<ClientStatus>)]
     pub status: Option<String>,
     #[serde(default)]
     pub services: Vec<ServicePeriod>,
@@ -550,7 +555,30 @@ pub async fn read(
 }
 
 /// Replaces a client's record (all fields, as on creation); needs `If-Match`.
-#[utoipa::path(tag = "clients", request_body = ClientInput,
+#[utoipa::path(operation_id = "clients_replace", tag = "clients", request_body = ClientInput,
+    params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
+    responses(
+        (status = 200, body = ClientView, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+#[put("/clients/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
+    body: web::Json<ClientInput>,
+) -> ApiResult<HttpResponse> {
+    replace_record(state, caller, id, if_match, body).await
+}
+
+/// The same as `PUT /clients/{id}`, under the method it first had: deprecated, with the
+/// `Deprecation` and `Sunset` headers (README, Versioning and deprecation).
+#[utoipa::path(operation_id = "clients_update", tag = "clients", request_body = ClientInput,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
     responses(
         (status = 200, body = ClientView, headers(("ETag" = String))),
@@ -562,6 +590,16 @@ pub async fn read(
     ), security(("bearer" = [])))]
 #[patch("/clients/{id}")]
 pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
+    body: web::Json<ClientInput>,
+) -> ApiResult<HttpResponse> {
+    replace_record(state, caller, id, if_match, body).await
+}
+
+async fn replace_record(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<uuid::Uuid>,

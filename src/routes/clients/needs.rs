@@ -59,6 +59,7 @@ pub struct NeedsInput {
     pub places: Vec<PlaceInput>,
     /// Accessibility features the person cannot do without.
     #[serde(default)]
+    #[schema(value_type = Vec<Accessibility>)]
     pub accessibility_musts: Vec<String>,
     pub min_area_m2: Option<f64>,
     /// Layouts the person would like (1K, 1DK, …).

@@ -202,7 +202,7 @@ fn house_client(
 /// `accepted` and `declined` (with `decline_reason`) the landlord's or agent's.
 /// `moved_in` marks the rental occupied and the client housed. A step the caller's
 /// side may not take is 422 (`to`); any step on an ended inquiry is 409.
-#[utoipa::path(tag = "inquiries", request_body = StepInput,
+#[utoipa::path(tag = "inquiries", operation_id = "inquiries_take_step", request_body = StepInput,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
     responses(
         (status = 200, body = InquiryView, headers(("ETag" = String))),

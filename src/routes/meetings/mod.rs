@@ -12,7 +12,7 @@ pub mod minutes;
 pub mod view;
 mod write;
 
-pub use write::{create, update};
+pub use write::{create, replace, update};
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;

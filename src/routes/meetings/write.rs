@@ -1,7 +1,7 @@
 //! Recording a meeting and replacing its record while its month is open.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, patch, post, web};
+use actix_web::{HttpResponse, patch, post, put, web};
 use chrono::Utc;
 
 use super::input::{MeetingInput, ValidMeeting, check_store, validate};
@@ -154,7 +154,31 @@ pub async fn create(
 /// Replaces a meeting's record (all fields, as on creation, without the minutes);
 /// needs `If-Match`. Refused with 409 once the meeting's month is closed, or to move it
 /// into a closed month: correct it with an amendment then.
-#[utoipa::path(tag = "meetings", request_body = MeetingInput,
+#[utoipa::path(operation_id = "meetings_replace", tag = "meetings", request_body = MeetingInput,
+    params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
+    responses(
+        (status = 200, body = MeetingView, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "the month is closed"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+#[put("/meetings/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
+    body: web::Json<MeetingInput>,
+) -> ApiResult<HttpResponse> {
+    replace_record(state, caller, id, if_match, body).await
+}
+
+/// The same as `PUT /meetings/{id}`, under the method it first had: deprecated, with the
+/// `Deprecation` and `Sunset` headers (README, Versioning and deprecation).
+#[utoipa::path(operation_id = "meetings_update", tag = "meetings", request_body = MeetingInput,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "the ETag you read")),
     responses(
         (status = 200, body = MeetingView, headers(("ETag" = String))),
@@ -167,6 +191,16 @@ pub async fn create(
     ), security(("bearer" = [])))]
 #[patch("/meetings/{id}")]
 pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
+    body: web::Json<MeetingInput>,
+) -> ApiResult<HttpResponse> {
+    replace_record(state, caller, id, if_match, body).await
+}
+
+async fn replace_record(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<uuid::Uuid>,

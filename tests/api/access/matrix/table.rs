@@ -242,6 +242,15 @@ pub fn table() -> Vec<Row> {
         .json(|ctx, o, _| patched_client(ctx, o, Side::A))
         .owner_read("/api/v1/clients/{client}"),
         r(
+            put.clone(),
+            "/api/v1/clients/{client}",
+            A,
+            [404, 200, 200, 403, 404, 403, 404, 404, 404, 404, 404, 401],
+        )
+        .fresh(Fresh::Client)
+        .json(|ctx, o, _| patched_client(ctx, o, Side::A))
+        .owner_read("/api/v1/clients/{client}"),
+        r(
             patch.clone(),
             "/api/v1/clients/{client}",
             B,
@@ -250,6 +259,10 @@ pub fn table() -> Vec<Row> {
         .fresh(Fresh::Client)
         .json(|ctx, o, _| patched_client(ctx, o, Side::B))
         .owner_read("/api/v1/clients/{client}"),
+        r(put.clone(), "/api/v1/clients/{client}", B, OFFICE_WRITES_B)
+            .fresh(Fresh::Client)
+            .json(|ctx, o, _| patched_client(ctx, o, Side::B))
+            .owner_read("/api/v1/clients/{client}"),
         r(
             delete.clone(),
             "/api/v1/clients/{client}",
@@ -746,7 +759,23 @@ pub fn table() -> Vec<Row> {
         .json(|ctx, _, _| meeting_patch(&ctx.org["corp"]))
         .owner_read("/api/v1/meetings/{meeting}"),
         r(
+            put.clone(),
+            "/api/v1/meetings/{meeting}",
+            A,
+            [404, 200, 200, 403, 404, 403, 404, 404, 404, 404, 404, 401],
+        )
+        .json(|ctx, _, _| meeting_patch(&ctx.org["corp"]))
+        .owner_read("/api/v1/meetings/{meeting}"),
+        r(
             patch.clone(),
+            "/api/v1/meetings/{meeting}",
+            B,
+            [404, 404, 404, 404, 200, 404, 403, 404, 404, 404, 404, 401],
+        )
+        .json(|ctx, _, _| meeting_patch(&ctx.org["hsc"]))
+        .owner_read("/api/v1/meetings/{meeting}"),
+        r(
+            put.clone(),
             "/api/v1/meetings/{meeting}",
             B,
             [404, 404, 404, 404, 200, 404, 403, 404, 404, 404, 404, 401],
@@ -854,6 +883,14 @@ pub fn table() -> Vec<Row> {
         ),
         r(
             patch.clone(),
+            "/api/v1/council-reports/{draft}",
+            A,
+            OFFICE_WRITES_A,
+        )
+        .json(|_, o, _| report_body(&o.council))
+        .owner_read("/api/v1/council-reports/{draft}"),
+        r(
+            put.clone(),
             "/api/v1/council-reports/{draft}",
             A,
             OFFICE_WRITES_A,

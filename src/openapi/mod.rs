@@ -10,12 +10,15 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+mod examples;
+mod yaml;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "sumai-link (住まいリンク) API",
         description = "The shared system of 相談支援事業所, 居住支援法人 and landlords for housing people with disabilities. Errors are RFC 9457 problem+json; lists are cursor-paginated; updates need If-Match.",
-        license(name = "MIT OR Apache-2.0"),
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
     ),
     modifiers(&BearerAuth),
     components(schemas(Problem, FieldError)),
@@ -52,7 +55,9 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The document as served and committed: what the annotations say, completed by the
+/// steps below.
+pub fn document() -> serde_json::Value {
     let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -63,7 +68,29 @@ pub fn document() -> utoipa::openapi::OpenApi {
     common_responses(&mut api);
     crate::middleware::contract::describe(&mut api);
     describe_responses(&mut api);
-    api
+    let mut doc = match serde_json::to_value(&api) {
+        Ok(doc) => doc,
+        Err(e) => unreachable!("the OpenAPI types serialize: {e}"),
+    };
+    // The policy is also what `Link: rel="deprecation"` points to (/docs renders it).
+    if let Some(description) = doc.pointer_mut("/info/description") {
+        let intro = description.as_str().unwrap_or_default();
+        *description = format!(
+            "{intro}\n\n{}",
+            include_str!("../../docs/api-versioning.md").trim_end()
+        )
+        .into();
+    }
+    doc["servers"] = serde_json::json!([{
+        "url": "/",
+        "description": "This installation (the document is served at /openapi.yaml)"
+    }]);
+    page_items_by_reference(&mut doc);
+    name_union_variants(&mut doc);
+    describe_etags(&mut doc);
+    mark_deprecated(&mut doc);
+    examples::add(&mut doc);
+    doc
 }
 
 /// Every operation of the document, with its path.
@@ -94,12 +121,18 @@ fn operations_mut(api: &mut utoipa::openapi::OpenApi) -> Vec<(&str, &mut Operati
 /// operation's id gets the fixed segments of its path in front, leaving out trailing
 /// segments the handler's name already says: `read` of `/api/v1/clients/{id}/needs` is
 /// `clients_needs_read`, `matches` of `/api/v1/clients/{id}/matches` is
-/// `clients_matches`.
+/// `clients_matches`. An id given in the annotation that already starts with the path's
+/// first segment (`auth_token`) is kept as it is: the generated clients name their
+/// functions after these ids, so each is chosen once and then kept (README, Versioning).
 fn unique_operation_ids(api: &mut utoipa::openapi::OpenApi) {
     for (path, op) in operations_mut(api) {
         let (Some(rest), Some(name)) = (path.strip_prefix("/api/v1/"), &op.operation_id) else {
             continue;
         };
+        let first = rest.split('/').next().unwrap_or_default().replace('-', "_");
+        if name.starts_with(&format!("{first}_")) {
+            continue;
+        }
         let mut segments: Vec<String> = rest
             .split('/')
             .filter(|s| !s.is_empty() && !s.starts_with('{'))
@@ -188,6 +221,180 @@ fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// utoipa writes a generic `Page<T>` with `T`'s schema copied inline, so a client
+/// generator would make a second, oddly named type of every list item; where the copy
+/// is exactly a component, it becomes a reference to it.
+fn page_items_by_reference(doc: &mut serde_json::Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let originals = schemas.clone();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("Page_") else {
+            continue;
+        };
+        let Some(inline) = schema.pointer_mut("/properties/items/items") else {
+            continue;
+        };
+        if originals.get(item) == Some(inline) {
+            *inline = serde_json::json!({ "$ref": format!("#/components/schemas/{item}") });
+        }
+    }
+}
+
+/// A tagged enum becomes a `oneOf` of untitled variants, which client generators name
+/// `TokenRequestType0`, `TokenRequestType1`… Each variant is titled after the value of
+/// its tag instead (`TokenRequestPassword`), whether the variant is that value itself or
+/// an object whose one-valued `enum` property carries it.
+fn name_union_variants(doc: &mut serde_json::Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        let Some(variants) = schema
+            .get_mut("oneOf")
+            .and_then(serde_json::Value::as_array_mut)
+        else {
+            continue;
+        };
+        let titles: Vec<Option<String>> = variants.iter().map(variant_tag).collect();
+        let distinct: std::collections::HashSet<_> = titles.iter().flatten().collect();
+        if titles.iter().any(Option::is_none) || distinct.len() != titles.len() {
+            continue;
+        }
+        for (variant, tag) in variants.iter_mut().zip(titles) {
+            if let (Some(variant), Some(tag)) = (variant.as_object_mut(), tag) {
+                variant.insert(
+                    "title".into(),
+                    format!("{name}{}", pascal_case(&tag)).into(),
+                );
+            }
+        }
+    }
+}
+
+/// The value that tells this variant from the others: a one-valued `enum`.
+fn variant_tag(variant: &serde_json::Value) -> Option<String> {
+    let one = |schema: &serde_json::Value| match schema.get("enum")?.as_array()?.as_slice() {
+        [only] => only.as_str().map(str::to_owned),
+        _ => None,
+    };
+    one(variant).or_else(|| {
+        let props = variant.get("properties")?.as_object()?;
+        let required = variant.get("required")?.as_array()?;
+        required
+            .iter()
+            .filter_map(|r| props.get(r.as_str()?))
+            .find_map(one)
+    })
+}
+
+fn pascal_case(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// One description for every `ETag` the API sends.
+fn describe_etags(doc: &mut serde_json::Value) {
+    let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some(responses) = op
+            .get_mut("responses")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        for response in responses.values_mut() {
+            if let Some(etag) = response.pointer_mut("/headers/ETag") {
+                *etag = serde_json::json!({
+                    "description": "The object's version, a strong ETag such as \"3\". Send it back in If-Match to change the object; a stale one gets 412.",
+                    "required": true,
+                    "schema": { "type": "string" }
+                });
+            }
+        }
+    }
+}
+
+/// The operations of `middleware::deprecation` are `deprecated` here too, with the
+/// dates and the headers each of their answers carries.
+fn mark_deprecated(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    for entry in crate::middleware::deprecation::all() {
+        let method = entry.method.as_str().to_ascii_lowercase();
+        let Some(op) = doc
+            .get_mut("paths")
+            .and_then(|p| p.get_mut(entry.path))
+            .and_then(|item| item.get_mut(&method))
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        op.insert("deprecated".into(), json!(true));
+        let note = format!(
+            "**Deprecated** since {} and answered until {} (the `Sunset` header): use `{}` instead. {}",
+            entry.deprecated_on, entry.sunset_on, entry.successor, entry.why
+        );
+        let description = match op.get("description").and_then(serde_json::Value::as_str) {
+            Some(old) if !old.is_empty() => format!("{note}\n\n{old}"),
+            _ => note,
+        };
+        op.insert("description".into(), json!(description));
+        let Some(responses) = op
+            .get_mut("responses")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            if !status.starts_with('2') {
+                continue;
+            }
+            let Some(response) = response.as_object_mut() else {
+                continue;
+            };
+            let headers = response.entry("headers").or_insert_with(|| json!({}));
+            headers["Deprecation"] = json!({
+                "description": "RFC 9745: when the operation was deprecated, as @ and seconds since 1970",
+                "required": true,
+                "schema": {"type": "string", "examples": [entry.deprecation_header()]}
+            });
+            headers["Sunset"] = json!({
+                "description": "RFC 8594: after this time the operation may stop answering",
+                "required": true,
+                "schema": {"type": "string", "examples": [entry.sunset_header()]}
+            });
+            headers["Link"] = json!({
+                "description": "The successor operation (rel=successor-version) and the deprecation policy (rel=deprecation)",
+                "required": true,
+                "schema": {"type": "string"}
+            });
+        }
+    }
+}
+
 pub fn yaml() -> Result<String, String> {
-    document().to_yaml().map_err(|e| e.to_string())
+    Ok(yaml::to_yaml(&document()))
 }
