@@ -85,9 +85,11 @@ pub fn document() -> serde_json::Value {
         "url": "/",
         "description": "This installation (the document is served at /openapi.yaml)"
     }]);
+    anonymous_without_requirements(&mut doc);
     page_items_by_reference(&mut doc);
     name_union_variants(&mut doc);
     describe_etags(&mut doc);
+    describe_parameters(&mut doc);
     mark_deprecated(&mut doc);
     examples::add(&mut doc);
     doc
@@ -165,7 +167,11 @@ fn common_responses(api: &mut utoipa::openapi::OpenApi) {
             RefOr::Ref(_) => false,
         });
         let has_body = op.request_body.is_some();
-        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+        // `security: [{}]` is an operation anyone may call: no 401 there.
+        let secured = op.security.as_ref().is_some_and(|s| {
+            s.iter()
+                .any(|r| *r != utoipa::openapi::security::SecurityRequirement::default())
+        });
         let mut add = |status: &str, description: &str| {
             op.responses
                 .responses
@@ -217,6 +223,30 @@ fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
                     .and_then(|s| s.canonical_reason());
                 response.description = reason.unwrap_or("Response").to_owned();
             }
+        }
+    }
+}
+
+/// An operation anyone may call says `security: []` (no requirement), not utoipa's
+/// `[{}]` (one empty requirement): both mean the same, but client generators read
+/// only the first as "no token", and would otherwise ask for one to sign in.
+fn anonymous_without_requirements(doc: &mut serde_json::Value) {
+    let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(security) = op
+            .get_mut("security")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            security.retain(|r| r.as_object().is_none_or(|o| !o.is_empty()));
         }
     }
 }
@@ -334,6 +364,61 @@ fn describe_etags(doc: &mut serde_json::Value) {
                     "schema": { "type": "string" }
                 });
             }
+        }
+    }
+}
+
+/// The parameters every list and every update share, described once: pagination and
+/// `If-Match`.
+fn describe_parameters(doc: &mut serde_json::Value) {
+    let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some(params) = op
+            .get_mut("parameters")
+            .and_then(serde_json::Value::as_array_mut)
+        else {
+            continue;
+        };
+        for param in params
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            let name = param.get("name").and_then(serde_json::Value::as_str);
+            let place = param.get("in").and_then(serde_json::Value::as_str);
+            let own = param
+                .get("description")
+                .and_then(serde_json::Value::as_str)
+                .filter(|d| !d.is_empty() && *d != "the ETag you read")
+                .map(str::to_owned);
+            let description = match (place, name, own) {
+                (Some("query"), Some("limit"), None) => {
+                    "How many items a page holds, 1 to 200 (50 when left out).".to_owned()
+                }
+                (Some("query"), Some("cursor"), None) => "Where the page starts: the `next_cursor` of the page before. Leave it out for the first page; the last page has no `next_cursor`.".to_owned(),
+                (Some("header"), Some("If-Match"), own) => {
+                    let what = own.map_or_else(
+                        || "The `ETag` of the object as you last read it (such as `\"3\"`)".to_owned(),
+                        |o| {
+                            let mut chars = o.chars();
+                            chars.next().map_or_else(String::new, |c| {
+                                c.to_uppercase().collect::<String>() + chars.as_str()
+                            })
+                        },
+                    );
+                    format!("{what}. A stale one gets 412 and changes nothing: read again, reapply your change, retry.")
+                }
+                _ => continue,
+            };
+            param.insert("description".into(), description.into());
         }
     }
 }

@@ -90,9 +90,11 @@ fn view(c: ConsentRow) -> ApiResult<ConsentView> {
 }
 
 /// Records a consent the client gave (the client's office, staff or admin).
+///
+/// A consent is taken by a person, who is recorded with it: an API key gets 403 here.
 #[utoipa::path(tag = "clients", request_body = NewConsent, params(("id" = uuid::Uuid, Path)), responses(
     (status = 201, body = ConsentView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "a viewer, another kind of organisation, or an API key (a consent is recorded by a person)"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]

@@ -205,6 +205,8 @@ fn new_version(
 
 /// Writes the first version of a client's sheet (a draft), for a client of the
 /// caller's office that has no sheet yet.
+///
+/// A sheet is written by a person, who is recorded as its author: an API key gets 403.
 #[utoipa::path(tag = "support-sheets", request_body = NewSheet, responses(
     (status = 201, body = SheetDocument, headers(("ETag" = String), ("Location" = String))),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -509,6 +511,8 @@ fn pick_version(conn: &mut DbConn, loaded: &Loaded, wanted: Option<i32>) -> ApiR
 
 /// Saves a new version of the sheet (a draft until published). `If-Match` must name
 /// the latest version, so that no one overwrites a version they have not seen.
+///
+/// A sheet is written by a person, who is recorded as its author: an API key gets 403.
 #[utoipa::path(tag = "support-sheets", request_body = SheetUpdate, params(("id" = uuid::Uuid, Path),
     ("If-Match" = String, Header, description = "the sheet's ETag (its latest version)")), responses(
     (status = 200, body = SheetDocument, headers(("ETag" = String))),
