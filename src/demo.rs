@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::accounts::{ensure_operator_org, insert_user, new_org};
 use crate::auth::password;
+use crate::db::api_keys::{self, ApiKey};
 use crate::db::{Db, organizations, users};
 use crate::domain::organization::OrgKind;
 use crate::domain::user::{Email, Role};
@@ -179,15 +180,37 @@ fn demo_rentals(conn: &mut crate::db::DbConn, org_ids: &[String]) -> ApiResult<(
     Ok(())
 }
 
+/// office@'s API key for the integration example (examples/office-sync): its secret
+/// comes from the demo password, so the demo's key is as well known as the demo's
+/// password and no more (README, Demo accounts).
+pub const DEMO_API_KEY_PREFIX: &str = "0ff1ce5e0001";
+const DEMO_API_KEY_NAME: &str = "ケース記録システム連携 (デモ)";
+
+fn demo_api_key_secret(password: &str) -> String {
+    crate::auth::secret_token::sha256_hex(&format!("sumai-link demo api key:{password}"))[..48]
+        .to_owned()
+}
+
+/// The whole demo API key for a demo password: `slk_<prefix>_<secret>`.
+pub fn demo_api_key(password: &str) -> String {
+    format!(
+        "{}{DEMO_API_KEY_PREFIX}_{}",
+        crate::auth::secret_token::API_KEY_MARKER,
+        demo_api_key_secret(password)
+    )
+}
+
 /// Loads the demo data unless it is there already; returns whether it loaded.
 pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
     let pw = pw.expose_secret().to_owned();
+    let key_secret = demo_api_key_secret(&pw);
     // One hash per account (own salt each), made before the transaction.
-    let hashes = actix_web::web::block(move || {
-        DEMO_ACCOUNTS
+    let (hashes, key_hash) = actix_web::web::block(move || {
+        let hashes = DEMO_ACCOUNTS
             .iter()
             .map(|_| password::hash(&pw))
-            .collect::<ApiResult<Vec<_>>>()
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok::<_, ApiError>((hashes, password::hash(&key_secret)?))
     })
     .await??;
     db.transaction(move |conn| {
@@ -241,6 +264,22 @@ pub async fn load(db: &Db, pw: &SecretString) -> ApiResult<bool> {
             },
         )?;
         let (office, office_user) = (org(0)?, user("office@demo.example")?);
+        api_keys::insert(
+            conn,
+            &ApiKey {
+                id: crate::db::new_id(),
+                organization_id: office.clone(),
+                name: DEMO_API_KEY_NAME.into(),
+                role: Role::Staff.as_str().into(),
+                prefix: DEMO_API_KEY_PREFIX.into(),
+                secret_hash: key_hash,
+                created_by: office_user.clone(),
+                created_at: crate::db::now(),
+                expires_at: None,
+                last_used_at: None,
+                revoked_at: None,
+            },
+        )?;
         let tenant = demo_clients
             .iter()
             .find(|c| c.display_code == "HM-0001")

@@ -4,6 +4,7 @@
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
+use crate::helpers::DEMO_API_KEYS;
 use crate::helpers::{TestApp, assert_problem, problem_fields, spawn_app};
 
 /// Logs in with an API key and returns the access token.
@@ -85,7 +86,7 @@ async fn an_admin_creates_a_key_that_is_shown_only_once() {
     assert_eq!(one["prefix"], prefix);
 
     let list = assert_no_secret(app.get("/api/v1/api-keys", "office").await, &key).await;
-    let items = list["items"].as_array().unwrap();
+    let items = beside_the_demo_key(&list);
     assert_eq!(items.len(), 1);
     assert!(items.iter().all(|k| k.get("api_key").is_none()));
     assert_eq!(items[0]["id"], id.as_str());
@@ -124,7 +125,7 @@ async fn invalid_key_requests_are_refused_and_nothing_is_stored() {
         assert_eq!(problem["type"], "/problems/validation");
         assert_eq!(problem_fields(&problem), [field], "{body}");
     }
-    assert_eq!(app.count("api_keys").await, 0);
+    assert_eq!(app.count("api_keys").await, DEMO_API_KEYS);
 
     // A future expiry within two years is fine.
     let soon = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
@@ -165,7 +166,7 @@ async fn staff_and_viewers_cannot_manage_keys() {
         )
         .await;
     }
-    assert_eq!(app.count("api_keys").await, 1);
+    assert_eq!(app.count("api_keys").await, DEMO_API_KEYS + 1);
 }
 
 #[tokio::test]
@@ -217,7 +218,7 @@ async fn the_operator_lists_and_revokes_another_organisations_key() {
     let list_path = format!("/api/v1/api-keys?organization_id={office}");
 
     let list = assert_no_secret(app.get(&list_path, "operator").await, &key).await;
-    let items = list["items"].as_array().unwrap();
+    let items = beside_the_demo_key(&list);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], id.as_str());
     // Its own list (no organisation named) is the operator's own keys.
@@ -235,7 +236,7 @@ async fn the_operator_lists_and_revokes_another_organisations_key() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 
     let list: Value = app.get(&list_path, "operator").await.json().await.unwrap();
-    assert!(list["items"][0]["revoked_at"].is_string());
+    assert!(beside_the_demo_key(&list)[0]["revoked_at"].is_string());
     let one: Value = app
         .get(&format!("/api/v1/api-keys/{id}"), "office")
         .await
@@ -271,7 +272,7 @@ async fn the_operator_cannot_create_a_key_for_another_organisation() {
         .await;
     // The body has no such field: a key is always for the caller's organisation.
     assert_problem(res, 400).await;
-    assert_eq!(app.count("api_keys").await, 0);
+    assert_eq!(app.count("api_keys").await, DEMO_API_KEYS);
 }
 
 #[tokio::test]
@@ -317,9 +318,53 @@ async fn an_api_key_caller_cannot_create_users_or_keys() {
     assert_problem(res, 403).await;
 
     assert_eq!(app.count("users").await, users);
-    assert_eq!(app.count("api_keys").await, 1);
+    assert_eq!(app.count("api_keys").await, DEMO_API_KEYS + 1);
 
     // It may still read its colleagues.
     let res = send_as_key(&app, reqwest::Method::GET, "/api/v1/users", &token, None).await;
     assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// The keys of a list but office@'s demo key (examples/office-sync's).
+fn beside_the_demo_key(list: &Value) -> Vec<&Value> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["prefix"] != sumai_link::demo::DEMO_API_KEY_PREFIX)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_key_signs_in_as_office_staff_and_is_listed_without_its_secret() {
+    let app = spawn_app().await;
+    let key = sumai_link::demo::demo_api_key(crate::helpers::DEMO_PASSWORD);
+    // README names it for the default demo password.
+    assert_eq!(
+        key,
+        "slk_0ff1ce5e0001_5470fd1b90b9205c2865baa2c757b7d567e0c426113ca5a8"
+    );
+    let token = token_of_key(&app, &key).await;
+    let res = send_as_key(&app, reqwest::Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["organization_id"], app.org_of("office").await.as_str());
+    assert_eq!(me["role"], "staff");
+    assert_eq!(me["subject_type"], "api_key");
+    let list = assert_no_secret(app.get("/api/v1/api-keys", "office").await, &key).await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["prefix"] == sumai_link::demo::DEMO_API_KEY_PREFIX)
+    );
+    // Another password, another key: the demo's key is only as known as its password.
+    assert_ne!(sumai_link::demo::demo_api_key("another"), key);
+    let res = app
+        .post_token(
+            json!({"grant_type": "api_key", "api_key": sumai_link::demo::demo_api_key("another")}),
+        )
+        .await;
+    assert_problem(res, 401).await;
 }

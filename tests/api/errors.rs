@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::helpers::DEMO_API_KEYS;
 use crate::helpers::{assert_problem, problem_fields, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -224,5 +225,5 @@ async fn a_date_that_is_not_rfc_3339_is_a_400_naming_the_problem() {
         .await;
     let problem = assert_problem(res, 400).await;
     assert_eq!(problem["type"], "/problems/malformed-json");
-    assert_eq!(app.count("api_keys").await, 0);
+    assert_eq!(app.count("api_keys").await, DEMO_API_KEYS);
 }

@@ -28,6 +28,9 @@ pub const ACCOUNTS: &[&str] = &[
     "agent",
 ];
 
+/// API keys in the demo data: office@'s, for the integration example.
+pub const DEMO_API_KEYS: i64 = 1;
+
 pub fn email(account: &str) -> String {
     format!("{account}@demo.example")
 }

@@ -211,3 +211,62 @@ fn the_yaml_quotes_what_yaml_1_1_would_read_as_a_boolean() {
     let back: serde_json::Value = yaml_serde::from_str(&yaml).unwrap();
     assert_eq!(back, sumai_link::openapi::document());
 }
+
+/// Two types with one schema name become one component, and the document then describes
+/// one of them wrongly (the inquiries' client as the meetings' one, found by
+/// Schemathesis). Every `ToSchema` type's name, or its `#[schema(as = …)]`, is unique.
+#[test]
+fn no_two_schema_types_share_a_component_name() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut seen = std::collections::HashMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            let mut renamed = None;
+            for next in lines.iter().skip(i + 1).take(8) {
+                let next = next.trim();
+                if let Some(rest) = next.strip_prefix("#[schema(as = ") {
+                    renamed = rest.split([')', ',']).next().map(str::to_owned);
+                }
+                let item = next
+                    .strip_prefix("pub struct ")
+                    .or_else(|| next.strip_prefix("pub enum "));
+                if let Some(item) = item {
+                    let name: String = item
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    // `pub enum $name` of a macro: its uses are not checked here.
+                    if name.is_empty() {
+                        break;
+                    }
+                    let name = renamed.take().unwrap_or(name);
+                    let here = format!("{}:{}", file.display(), i + 1);
+                    if let Some(other) = seen.insert(name.clone(), here.clone()) {
+                        panic!("schema {name} is defined twice: {other} and {here}");
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 100, "{} schema types found", seen.len());
+}

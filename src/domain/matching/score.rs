@@ -205,7 +205,16 @@ pub fn score(needs: &Needs, support: Support, c: &Candidate) -> Scored {
             part: "area",
             points,
             max: W_AREA,
-            reason: format!("専有面積 {:.1}㎡(希望 {:.0}㎡以上)", c.floor_area_m2, min),
+            // Area is weighed, not filtered: a smaller flat says by how much it is short.
+            reason: if c.floor_area_m2 >= min {
+                format!("専有面積 {:.1}㎡(希望 {min:.0}㎡以上)", c.floor_area_m2)
+            } else {
+                format!(
+                    "専有面積 {:.1}㎡(希望 {min:.0}㎡以上に {:.1}㎡足りない)",
+                    c.floor_area_m2,
+                    min - c.floor_area_m2
+                )
+            },
         });
     }
 

@@ -115,6 +115,28 @@ fn closer_to_the_clinic_scores_higher_and_the_reasons_say_so() {
 }
 
 #[test]
+fn a_smaller_flat_is_weighed_not_filtered_and_its_reason_says_by_how_much() {
+    let small = Candidate {
+        floor_area_m2: 16.5,
+        ..cand("small")
+    };
+    let (ranked, _) = rank(&needs(), Support::default(), &[small, cand("big")], 50);
+    let reason = |id: &str| {
+        ranked
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.scored.parts.iter().find(|p| p.part == "area"))
+            .map(|p| p.reason.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        reason("small"),
+        "専有面積 16.5㎡(希望 20㎡以上に 3.5㎡足りない)"
+    );
+    assert_eq!(reason("big"), "専有面積 25.0㎡(希望 20㎡以上)");
+}
+
+#[test]
 fn conditions_the_office_can_meet_count_in_full() {
     let c = Candidate {
         conditions: Condition::WatchService.bit() | Condition::SupportSheet.bit(),

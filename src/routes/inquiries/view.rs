@@ -19,7 +19,9 @@ use crate::routes::clients::ClientSummary;
 use crate::routes::utc;
 
 /// What the landlord and its agent may learn of the client, by consent.
+// Named apart from the meetings' `SharedClient`: components share one namespace.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = InquiryClient)]
 pub struct SharedClient {
     /// The pseudonym, not the name.
     pub display_code: String,
