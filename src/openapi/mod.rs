@@ -90,7 +90,9 @@ pub fn document() -> serde_json::Value {
     name_union_variants(&mut doc);
     describe_etags(&mut doc);
     describe_parameters(&mut doc);
+    short_summaries(&mut doc);
     mark_deprecated(&mut doc);
+    links_from_lists(&mut doc);
     examples::add(&mut doc);
     doc
 }
@@ -423,6 +425,125 @@ fn describe_parameters(doc: &mut serde_json::Value) {
     }
 }
 
+/// A handler's first paragraph is a whole sentence, too long for a reference's sidebar
+/// or a generated function's first docstring line: the summary keeps its head (up to the
+/// first parenthesis, semicolon or colon), and the sentence leads the description.
+fn short_summaries(doc: &mut serde_json::Value) {
+    let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(serde_json::Value::as_object_mut)
+    {
+        let Some(sentence) = op.get("summary").and_then(serde_json::Value::as_str) else {
+            continue;
+        };
+        let sentence = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+        let short = short_summary(&sentence);
+        if short == sentence.trim_end_matches('.') {
+            op.insert("summary".into(), short.into());
+            continue;
+        }
+        let description = match op.get("description").and_then(serde_json::Value::as_str) {
+            Some(rest) if !rest.is_empty() => format!("{sentence}\n\n{rest}"),
+            _ => sentence.clone(),
+        };
+        op.insert("summary".into(), short.into());
+        op.insert("description".into(), description.into());
+    }
+}
+
+fn short_summary(sentence: &str) -> String {
+    let first = sentence
+        .find(". ")
+        .map_or(sentence, |end| &sentence[..=end]);
+    let mut head = first;
+    for separator in [" (", "; ", ": ", ", needs "] {
+        if let Some(at) = head.find(separator)
+            && head[..at].split_whitespace().count() >= 2
+        {
+            head = &head[..at];
+        }
+    }
+    head.trim_end_matches('.').trim_end().to_owned()
+}
+
+/// Links from each list to what its items lead to, so that Schemathesis's stateful phase
+/// (and a reader of the reference) goes from a list to an item's own operations with a
+/// real id: `$response.body#/items/0/id`.
+fn links_from_lists(doc: &mut serde_json::Value) {
+    const FROM_LISTS: &[(&str, &[&str])] = &[
+        (
+            "clients_list",
+            &[
+                "clients_read",
+                "clients_needs_read",
+                "clients_consents_list",
+                "clients_provisions",
+            ],
+        ),
+        ("meetings_list", &["meetings_read", "meetings_list_minutes"]),
+        (
+            "support_sheets_list",
+            &[
+                "support_sheets_read",
+                "support_sheets_list_versions",
+                "support_sheets_concerns_list",
+            ],
+        ),
+        ("inquiries_list", &["inquiries_read", "inquiries_events"]),
+        ("council_reports_list", &["council_reports_read"]),
+        ("guidance_sessions_list", &["guidance_sessions_read"]),
+        (
+            "webhooks_list",
+            &["webhooks_read", "webhooks_deliveries_list"],
+        ),
+        ("users_list", &["users_read"]),
+        ("api_keys_list", &["api_keys_read"]),
+        ("organizations_list", &["organizations_read"]),
+        ("rentals_search", &["rentals_read", "rentals_history"]),
+    ];
+    let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some((_, targets)) = FROM_LISTS.iter().find(|(list, _)| {
+            op.get("operationId").and_then(serde_json::Value::as_str) == Some(list)
+        }) else {
+            continue;
+        };
+        let Some(ok) = op
+            .pointer_mut("/responses/200")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        let links = ok.entry("links").or_insert_with(|| serde_json::json!({}));
+        for target in *targets {
+            if links.get(*target).is_none() {
+                links[*target] = serde_json::json!({
+                    "operationId": target,
+                    "parameters": {"id": "$response.body#/items/0/id"},
+                    "description": "The first item of the page",
+                });
+            }
+        }
+    }
+}
+
 /// The operations of `middleware::deprecation` are `deprecated` here too, with the
 /// dates and the headers each of their answers carries.
 fn mark_deprecated(doc: &mut serde_json::Value) {
@@ -438,6 +559,10 @@ fn mark_deprecated(doc: &mut serde_json::Value) {
             continue;
         };
         op.insert("deprecated".into(), json!(true));
+        op.insert(
+            "summary".into(),
+            json!(format!("Deprecated: use {} (PUT)", entry.successor)),
+        );
         let note = format!(
             "**Deprecated** since {} and answered until {} (the `Sunset` header): use `{}` instead. {}",
             entry.deprecated_on, entry.sunset_on, entry.successor, entry.why
