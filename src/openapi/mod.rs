@@ -360,9 +360,16 @@ fn describe_etags(doc: &mut serde_json::Value) {
         };
         for response in responses.values_mut() {
             if let Some(etag) = response.pointer_mut("/headers/ETag") {
+                const WHAT: &str = "The object's version, a strong ETag such as \"3\". Send it back in If-Match to change the object; a stale one gets 412.";
+                // An annotation that says "Only to …" names the callers who get it.
+                let only = etag
+                    .get("description")
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|d| d.starts_with("Only "))
+                    .map(str::to_owned);
                 *etag = serde_json::json!({
-                    "description": "The object's version, a strong ETag such as \"3\". Send it back in If-Match to change the object; a stale one gets 412.",
-                    "required": true,
+                    "description": only.as_ref().map_or_else(|| WHAT.to_owned(), |o| format!("{o}. {WHAT}")),
+                    "required": only.is_none(),
                     "schema": { "type": "string" }
                 });
             }

@@ -142,3 +142,34 @@ async fn the_answers_of_the_extractors_are_documented() {
         assert!(documented.contains(&"412".into()), "{method} {path}");
     }
 }
+
+#[tokio::test]
+async fn a_sheet_read_by_the_landlord_has_no_etag_and_the_document_says_so() {
+    // Followed from the list by the stateful phase: the document required an ETag on
+    // every read of a sheet, but only the sheet's office gets one.
+    let app = spawn_app().await;
+    let list: Value = app
+        .get("/api/v1/support-sheets", "landlord")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .get(&format!("/api/v1/support-sheets/{id}"), "landlord")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("etag").is_none());
+    let res = app
+        .get(&format!("/api/v1/support-sheets/{id}"), "office")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("etag").is_some());
+    let doc = document();
+    let etag =
+        &doc["paths"]["/api/v1/support-sheets/{id}"]["get"]["responses"]["200"]["headers"]["ETag"];
+    assert_eq!(etag["required"], json!(false));
+    // Everywhere else an ETag is promised, it is required.
+    let required = doc["paths"]["/api/v1/clients/{id}"]["get"]["responses"]["200"]["headers"]["ETag"]["required"].clone();
+    assert_eq!(required, json!(true));
+}

@@ -356,7 +356,7 @@ pub struct ReadQuery {
 /// One version of the sheet, with only the sections the caller may see. Each read by
 /// another organisation is written to the client's provision log, per section.
 #[utoipa::path(tag = "support-sheets", params(("id" = uuid::Uuid, Path), ReadQuery), responses(
-    (status = 200, description = "The sheet in the format asked for", headers(("ETag" = String)), content(
+    (status = 200, description = "The sheet in the format asked for", headers(("ETag" = String, description = "Only to the sheet's office, which may save a new version")), content(
         (SheetDocument = "application/json"),
         (String = "text/html"),
         (crate::routes::councils::PdfFile = "application/pdf"),
