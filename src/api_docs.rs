@@ -21,8 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/docs/redoc.standalone.js", web::get().to(script));
 }
 
-async fn page() -> HttpResponse {
-    let html = format!(
+/// The page is the same for every request: built once.
+static PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
         r#"<!DOCTYPE html>
 <html lang="ja">
 <head>
@@ -41,12 +42,15 @@ async fn page() -> HttpResponse {
 "#,
         version = env!("CARGO_PKG_VERSION"),
         redoc = REDOC_VERSION.trim().trim_start_matches("redoc "),
-    );
+    )
+});
+
+async fn page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .body(html)
+        .body(PAGE.as_str())
 }
 
 async fn script(req: HttpRequest) -> HttpResponse {

@@ -31,38 +31,41 @@ pub struct Deprecated {
     pub why: &'static str,
 }
 
-/// Every deprecated operation; an entry is removed together with its operation, after
-/// its sunset.
-pub fn all() -> [Deprecated; 3] {
-    const WHY: &str = "PATCH here replaced the whole record, which is what PUT means; \
+const WHY: &str = "PATCH here replaced the whole record, which is what PUT means; \
                        clients that send PATCH as a partial change (RFC 7396) would clear the \
                        optional fields they left out.";
-    [
-        Deprecated {
-            method: Method::PATCH,
-            path: "/api/v1/clients/{id}",
-            deprecated_on: "2026-12-07",
-            sunset_on: "2027-12-31",
-            successor: "clients_replace",
-            why: WHY,
-        },
-        Deprecated {
-            method: Method::PATCH,
-            path: "/api/v1/meetings/{id}",
-            deprecated_on: "2026-12-07",
-            sunset_on: "2027-12-31",
-            successor: "meetings_replace",
-            why: WHY,
-        },
-        Deprecated {
-            method: Method::PATCH,
-            path: "/api/v1/council-reports/{id}",
-            deprecated_on: "2026-12-07",
-            sunset_on: "2027-12-31",
-            successor: "council_reports_replace",
-            why: WHY,
-        },
-    ]
+
+/// Every deprecated operation; an entry is removed together with its operation, after
+/// its sunset.
+static ALL: [Deprecated; 3] = [
+    Deprecated {
+        method: Method::PATCH,
+        path: "/api/v1/clients/{id}",
+        deprecated_on: "2026-12-07",
+        sunset_on: "2027-12-31",
+        successor: "clients_replace",
+        why: WHY,
+    },
+    Deprecated {
+        method: Method::PATCH,
+        path: "/api/v1/meetings/{id}",
+        deprecated_on: "2026-12-07",
+        sunset_on: "2027-12-31",
+        successor: "meetings_replace",
+        why: WHY,
+    },
+    Deprecated {
+        method: Method::PATCH,
+        path: "/api/v1/council-reports/{id}",
+        deprecated_on: "2026-12-07",
+        sunset_on: "2027-12-31",
+        successor: "council_reports_replace",
+        why: WHY,
+    },
+];
+
+pub fn all() -> &'static [Deprecated] {
+    &ALL
 }
 
 impl Deprecated {
@@ -104,11 +107,15 @@ pub async fn deprecation(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let entry = req.match_pattern().and_then(|pattern| {
-        all()
-            .into_iter()
-            .find(|d| d.method == req.method() && d.path == pattern)
-    });
+    // Most requests use a method no entry has: no route lookup for them.
+    let entry = if ALL.iter().any(|d| d.method == req.method()) {
+        req.match_pattern().and_then(|pattern| {
+            ALL.iter()
+                .find(|d| d.method == req.method() && d.path == pattern)
+        })
+    } else {
+        None
+    };
     let Some(entry) = entry else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -45,10 +45,10 @@ pub fn add(doc: &mut Value) {
 
 fn fill(content: &mut Map<String, Value>, schemas: &Value, status: Option<u16>) {
     for (media_type, body) in content.iter_mut() {
-        if !media_type.ends_with("json") || body.get("example").is_some() {
-            continue;
-        }
-        if body.get("examples").is_some() {
+        if !media_type.ends_with("json")
+            || body.get("example").is_some()
+            || body.get("examples").is_some()
+        {
             continue;
         }
         let Some(schema) = body.get("schema") else {

@@ -229,21 +229,24 @@ fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Every operation object of the document, for the steps that work on its JSON.
+fn json_operations(
+    doc: &mut serde_json::Value,
+) -> impl Iterator<Item = &mut serde_json::Map<String, serde_json::Value>> {
+    doc.get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(serde_json::Value::as_object_mut)
+}
+
 /// An operation anyone may call says `security: []` (no requirement), not utoipa's
 /// `[{}]` (one empty requirement): both mean the same, but client generators read
 /// only the first as "no token", and would otherwise ask for one to sign in.
 fn anonymous_without_requirements(doc: &mut serde_json::Value) {
-    let Some(paths) = doc
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in json_operations(doc) {
         if let Some(security) = op
             .get_mut("security")
             .and_then(serde_json::Value::as_array_mut)
@@ -341,17 +344,7 @@ fn pascal_case(s: &str) -> String {
 
 /// One description for every `ETag` the API sends.
 fn describe_etags(doc: &mut serde_json::Value) {
-    let Some(paths) = doc
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in json_operations(doc) {
         let Some(responses) = op
             .get_mut("responses")
             .and_then(serde_json::Value::as_object_mut)
@@ -380,17 +373,7 @@ fn describe_etags(doc: &mut serde_json::Value) {
 /// The parameters every list and every update share, described once: pagination and
 /// `If-Match`.
 fn describe_parameters(doc: &mut serde_json::Value) {
-    let Some(paths) = doc
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in json_operations(doc) {
         let Some(params) = op
             .get_mut("parameters")
             .and_then(serde_json::Value::as_array_mut)
@@ -436,18 +419,7 @@ fn describe_parameters(doc: &mut serde_json::Value) {
 /// or a generated function's first docstring line: the summary keeps its head (up to the
 /// first parenthesis, semicolon or colon), and the sentence leads the description.
 fn short_summaries(doc: &mut serde_json::Value) {
-    let Some(paths) = doc
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-        .filter_map(serde_json::Value::as_object_mut)
-    {
+    for op in json_operations(doc) {
         let Some(sentence) = op.get("summary").and_then(serde_json::Value::as_str) else {
             continue;
         };
@@ -516,24 +488,15 @@ fn links_from_lists(doc: &mut serde_json::Value) {
         ("organizations_list", &["organizations_read"]),
         ("rentals_search", &["rentals_read", "rentals_history"]),
     ];
-    let Some(paths) = doc
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in json_operations(doc) {
         let Some((_, targets)) = FROM_LISTS.iter().find(|(list, _)| {
             op.get("operationId").and_then(serde_json::Value::as_str) == Some(list)
         }) else {
             continue;
         };
         let Some(ok) = op
-            .pointer_mut("/responses/200")
+            .get_mut("responses")
+            .and_then(|r| r.get_mut("200"))
             .and_then(serde_json::Value::as_object_mut)
         else {
             continue;

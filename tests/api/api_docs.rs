@@ -3,11 +3,11 @@
 //! `/openapi.yaml` and asks nothing of any other host.
 
 use std::path::Path;
-use std::process::Command;
 
 use reqwest::StatusCode;
 
 use crate::helpers::spawn_bare_app;
+use crate::portal_browser::run_browser_script;
 
 #[tokio::test]
 async fn docs_serve_the_reference_page_and_the_vendored_bundle() {
@@ -73,37 +73,16 @@ async fn docs_serve_the_reference_page_and_the_vendored_bundle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docs_render_in_a_real_browser_from_this_server_alone() {
-    if std::env::var("SUMAI_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED: SUMAI_SKIP_BROWSER_TESTS=1 (the /docs browser test did not run)");
-        return;
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/portal");
-    assert!(
-        dir.join("node_modules/playwright-core").exists(),
-        "run `npm ci` in tests/portal first (.ci/run does)"
-    );
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let app = spawn_bare_app(&[]).await;
-    let shots = root.join("target/portal-screenshots");
-    let address = app.address.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("docs.test.mjs")
-            .current_dir(&dir)
-            .env("BASE_URL", address)
-            .env("CHROMIUM", chromium)
-            .env("SCREENSHOT_DIR", shots)
-            .output()
-            .expect("run node")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/portal-screenshots");
+    let env = vec![("SCREENSHOT_DIR", shots.display().to_string())];
+    let Some((success, stdout, stderr)) =
+        run_browser_script("docs.test.mjs", app.address.clone(), env).await
+    else {
+        return;
+    };
     assert!(
-        out.status.success() && stdout.contains("all docs browser steps passed"),
+        success && stdout.contains("all docs browser steps passed"),
         "the /docs browser test failed:\n{stdout}\n{stderr}"
     );
 }

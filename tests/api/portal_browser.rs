@@ -11,14 +11,19 @@ use std::process::Command;
 
 use crate::helpers::{DEMO_PASSWORD, spawn_app};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_portal_works_in_a_real_browser_for_a_landlord() {
+/// Runs `tests/portal/<script>` with node against `address` in Debian's Chromium, with
+/// `env` besides BASE_URL and CHROMIUM; `None` when SUMAI_SKIP_BROWSER_TESTS=1 (said on
+/// stderr). Returns whether it succeeded, its stdout and its stderr.
+pub async fn run_browser_script(
+    script: &'static str,
+    address: String,
+    env: Vec<(&'static str, String)>,
+) -> Option<(bool, String, String)> {
     if std::env::var("SUMAI_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED: SUMAI_SKIP_BROWSER_TESTS=1 (the portal's browser tests did not run)");
-        return;
+        eprintln!("SKIPPED: SUMAI_SKIP_BROWSER_TESTS=1 ({script} did not run)");
+        return None;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/portal");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/portal");
     assert!(
         dir.join("node_modules/playwright-core").exists(),
         "run `npm ci` in tests/portal first (.ci/run does)"
@@ -28,7 +33,28 @@ async fn the_portal_works_in_a_real_browser_for_a_landlord() {
         Path::new(&chromium).exists(),
         "no Chromium at {chromium}: apt-get install chromium (.ci/run does)"
     );
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .current_dir(&dir)
+            .env("BASE_URL", address)
+            .env("CHROMIUM", chromium)
+            .envs(env)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    println!("{stdout}");
+    Some((out.status.success(), stdout, stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_works_in_a_real_browser_for_a_landlord() {
     let app = spawn_app().await;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shots = root.join(format!(
         "target/portal-screenshots/{}",
         if app.database.is_postgres() {
@@ -37,27 +63,16 @@ async fn the_portal_works_in_a_real_browser_for_a_landlord() {
             "sqlite"
         }
     ));
-    let address = app.address.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("portal.test.mjs")
-            .current_dir(&dir)
-            .env("BASE_URL", address)
-            .env("DEMO_PASSWORD", DEMO_PASSWORD)
-            .env("CHROMIUM", chromium)
-            .env("SCREENSHOT_DIR", shots)
-            .output()
-            .expect("run node")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "portal browser tests failed:\n{stdout}\n{stderr}"
-    );
+    let env = vec![
+        ("DEMO_PASSWORD", DEMO_PASSWORD.to_owned()),
+        ("SCREENSHOT_DIR", shots.display().to_string()),
+    ];
+    let Some((success, stdout, stderr)) =
+        run_browser_script("portal.test.mjs", app.address.clone(), env).await
+    else {
+        return;
+    };
+    assert!(success, "portal browser tests failed:\n{stdout}\n{stderr}");
     assert!(
         stdout.contains("all portal browser steps passed"),
         "{stdout}"
